@@ -1,0 +1,197 @@
+// Package naming holds the name and prefix rules of S3, IAM and ICA, and the default names the
+// provider derives from a bucket and prefix. It is pure: every rule is checked at plan time from here,
+// so a bad name fails before anything is created.
+package naming
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// MaxPrefixLength keeps the prefix well inside S3's 1024-byte key limit, leaving room for file names.
+const MaxPrefixLength = 512
+
+// NormalizePrefix turns a user's folder into the form S3, IAM and ICA use: "" (the whole bucket) or
+// "folder/" with one trailing slash. "ica" and "ica/" mean the same folder.
+func NormalizePrefix(p string) (string, error) {
+	if p == "" {
+		return "", nil
+	}
+	if len(p) > MaxPrefixLength {
+		return "", fmt.Errorf("prefix is %d bytes long; use at most %d", len(p), MaxPrefixLength)
+	}
+	for _, r := range p {
+		if unicode.IsControl(r) {
+			return "", fmt.Errorf("prefix %q contains a control character; use letters, digits and - _ . / only", p)
+		}
+		// These are wildcards or variables inside an IAM policy resource ARN, so a prefix holding
+		// them would grant more (or other) than the folder it names.
+		if r == '*' || r == '?' || r == '$' {
+			return "", fmt.Errorf("prefix %q contains %q, which IAM policies treat as a wildcard or variable; remove it", p, r)
+		}
+	}
+	if strings.TrimSpace(p) != p {
+		return "", fmt.Errorf("prefix %q starts or ends with whitespace; remove it", p)
+	}
+	if strings.HasPrefix(p, "/") {
+		return "", fmt.Errorf("prefix %q starts with \"/\"; S3 keys have no leading slash: write %q", p, strings.TrimLeft(p, "/"))
+	}
+	trimmed := strings.TrimSuffix(p, "/")
+	for _, seg := range strings.Split(trimmed, "/") {
+		switch seg {
+		case "":
+			return "", fmt.Errorf("prefix %q has an empty folder name (\"//\"); remove the extra slash", p)
+		case ".", "..":
+			return "", fmt.Errorf("prefix %q contains the folder %q, which S3 cannot store as a key; name the folder explicitly", p, seg)
+		}
+	}
+	return trimmed + "/", nil
+}
+
+var (
+	bucketChars = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
+	iamNameRe   = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	iamPathRe   = regexp.MustCompile(`^/([\x21-\x7E]*/)?$`)
+	credNameRe  = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+	storageRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
+	accessKeyRe = regexp.MustCompile(`^\w+$`)
+)
+
+// ValidateBucketName applies the S3 general purpose bucket naming rules.
+func ValidateBucketName(s string) error {
+	if len(s) < 3 || len(s) > 63 {
+		return fmt.Errorf("bucket name %q is %d characters long; S3 bucket names are 3 to 63 characters", s, len(s))
+	}
+	if !bucketChars.MatchString(s) {
+		return fmt.Errorf("bucket name %q is not valid: use lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit", s)
+	}
+	if strings.Contains(s, "..") {
+		return fmt.Errorf("bucket name %q has two adjacent dots, which S3 does not allow", s)
+	}
+	if net.ParseIP(s) != nil {
+		return fmt.Errorf("bucket name %q is formatted as an IP address, which S3 does not allow", s)
+	}
+	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if strings.HasPrefix(s, p) {
+			return fmt.Errorf("bucket name %q starts with the reserved prefix %q", s, p)
+		}
+	}
+	for _, suf := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
+		if strings.HasSuffix(s, suf) {
+			return fmt.Errorf("bucket name %q ends with the reserved suffix %q", s, suf)
+		}
+	}
+	return nil
+}
+
+func validateIAMName(kind string, s string, maxLen int) error {
+	if s == "" || len(s) > maxLen {
+		return fmt.Errorf("IAM %s name %q is %d characters long; IAM allows 1 to %d", kind, s, len(s), maxLen)
+	}
+	if !iamNameRe.MatchString(s) {
+		return fmt.Errorf("IAM %s name %q is not valid: use letters, digits and + = , . @ _ - only", kind, s)
+	}
+	return nil
+}
+
+// ValidateIAMUserName applies IAM's user name rules (1..64 of [\w+=,.@-]).
+func ValidateIAMUserName(s string) error { return validateIAMName("user", s, 64) }
+
+// ValidateIAMPolicyName applies IAM's managed policy name rules (1..128 of [\w+=,.@-]).
+func ValidateIAMPolicyName(s string) error { return validateIAMName("policy", s, 128) }
+
+// ValidateIAMPath applies IAM's path rules: "/" or "/segments/" of printable ASCII, at most 512.
+func ValidateIAMPath(s string) error {
+	if len(s) > 512 {
+		return fmt.Errorf("IAM path is %d characters long; IAM allows at most 512", len(s))
+	}
+	if !iamPathRe.MatchString(s) {
+		return fmt.Errorf("IAM path %q is not valid: it must be \"/\" or start and end with \"/\" (for example \"/ica/\"), printable ASCII without spaces", s)
+	}
+	return nil
+}
+
+// ValidateCredentialName applies ICA's storage credential name rules.
+func ValidateCredentialName(s string) error {
+	if s == "" || len(s) > 150 {
+		return fmt.Errorf("ICA credential name %q is %d characters long; ICA allows 1 to 150", s, len(s))
+	}
+	if !credNameRe.MatchString(s) {
+		return fmt.Errorf("ICA credential name %q is not valid: use letters, digits, \"_\" and \"-\" only", s)
+	}
+	return nil
+}
+
+// ValidateStorageConfigurationName applies ICA's storage configuration name rules.
+func ValidateStorageConfigurationName(s string) error {
+	if len(s) < 3 || len(s) > 15 {
+		return fmt.Errorf("ICA storage configuration name %q is %d characters long; ICA allows 3 to 15", s, len(s))
+	}
+	if !storageRe.MatchString(s) {
+		return fmt.Errorf("ICA storage configuration name %q is not valid: use lowercase letters, digits, \".\" and \"-\", starting and ending with a letter or digit", s)
+	}
+	return nil
+}
+
+// ValidateAccessKeyID checks the shape of an AWS access key ID (16 to 100 word characters; 100 is
+// ICA's limit). It never sees the secret.
+func ValidateAccessKeyID(s string) error {
+	if len(s) < 16 || len(s) > 100 || !accessKeyRe.MatchString(s) {
+		return fmt.Errorf("%q is not an AWS access key ID: expected 16 to 100 letters and digits, like AKIAIOSFODNN7EXAMPLE", s)
+	}
+	return nil
+}
+
+// DefaultIAMUserName derives the IAM user name for a bucket and prefix: "ica-BUCKET[-PREFIX]", shortened
+// with a hash when it is too long or when characters had to be replaced, so distinct prefixes never
+// share a name.
+func DefaultIAMUserName(bucket, prefix string) string {
+	return derive(bucket, prefix, 64, isIAMChar)
+}
+
+// DefaultIAMPolicyName derives the IAM policy name the same way as the user name.
+func DefaultIAMPolicyName(bucket, prefix string) string {
+	return derive(bucket, prefix, 128, isIAMChar)
+}
+
+// DefaultCredentialName derives the ICA credential name; ICA names allow no dots, so they become "-".
+func DefaultCredentialName(bucket, prefix string) string {
+	return derive(bucket, prefix, 150, isCredChar)
+}
+
+func isIAMChar(r rune) bool {
+	return r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_+=,.@-", r))
+}
+
+func isCredChar(r rune) bool {
+	return r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-')
+}
+
+func derive(bucket, prefix string, maxLen int, ok func(rune) bool) string {
+	raw := "ica-" + bucket
+	if p := strings.Trim(prefix, "/"); p != "" {
+		raw += "-" + p
+	}
+	replaced := false
+	name := strings.Map(func(r rune) rune {
+		if ok(r) {
+			return r
+		}
+		replaced = true
+		return '-'
+	}, raw)
+	if !replaced && len(name) <= maxLen {
+		return name
+	}
+	sum := sha256.Sum256([]byte(bucket + "\x00" + strings.Trim(prefix, "/")))
+	suffix := "-" + hex.EncodeToString(sum[:4])
+	if len(name) > maxLen-len(suffix) {
+		name = name[:maxLen-len(suffix)]
+	}
+	return strings.TrimRight(name, "-.") + suffix
+}

@@ -1,0 +1,158 @@
+package naming
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestNormalizePrefix(t *testing.T) {
+	ok := map[string]string{
+		"":            "",
+		"ica":         "ica/",
+		"ica/":        "ica/",
+		"a/b":         "a/b/",
+		"a/b/":        "a/b/",
+		"run.2024-01": "run.2024-01/",
+		"a..b":        "a..b/",
+		"x/.hidden":   "x/.hidden/",
+	}
+	for in, want := range ok {
+		got, err := NormalizePrefix(in)
+		if err != nil || got != want {
+			t.Errorf("NormalizePrefix(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	bad := map[string]string{
+		"/x":       "starts with \"/\"",
+		"/":        "starts with \"/\"",
+		"./":       "\".\"",
+		"a/./b":    "\".\"",
+		"../x":     "\"..\"",
+		"a/..":     "\"..\"",
+		"a//b":     "empty folder",
+		"a//":      "empty folder",
+		" a":       "whitespace",
+		"a\nb":     "control",
+		"data/*":   "wildcard",
+		"a?":       "wildcard",
+		"${aws:x}": "variable",
+	}
+	for in, want := range bad {
+		_, err := NormalizePrefix(in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("NormalizePrefix(%q) error = %v, want one mentioning %q", in, err, want)
+		}
+	}
+	if _, err := NormalizePrefix(strings.Repeat("a", MaxPrefixLength+1)); err == nil {
+		t.Error("an over-long prefix must be refused")
+	}
+}
+
+func TestValidateBucketName(t *testing.T) {
+	for _, s := range []string{"abc", "my-bucket.data", "a1b2", strings.Repeat("a", 63)} {
+		if err := ValidateBucketName(s); err != nil {
+			t.Errorf("%q: %v", s, err)
+		}
+	}
+	for _, s := range []string{"ab", strings.Repeat("a", 64), "My-Bucket", "-abc", "abc-", "a..b", "192.168.1.1",
+		"xn--abc", "sthree-abc", "abc-s3alias", "abc--ol-s3", "a_b", "a b"} {
+		if err := ValidateBucketName(s); err == nil {
+			t.Errorf("%q: want an error", s)
+		}
+	}
+}
+
+func TestValidateIAMNames(t *testing.T) {
+	if err := ValidateIAMUserName("illumina_ica_admin"); err != nil {
+		t.Error(err)
+	}
+	if err := ValidateIAMUserName(strings.Repeat("a", 65)); err == nil || !strings.Contains(err.Error(), "1 to 64") {
+		t.Errorf("want a length error, got %v", err)
+	}
+	if err := ValidateIAMUserName("bad name"); err == nil {
+		t.Error("spaces must be refused")
+	}
+	if err := ValidateIAMPolicyName(strings.Repeat("p", 128)); err != nil {
+		t.Error(err)
+	}
+	if err := ValidateIAMPolicyName(strings.Repeat("p", 129)); err == nil {
+		t.Error("129 characters must be refused")
+	}
+	if err := ValidateIAMPolicyName("a/b"); err == nil {
+		t.Error("slashes must be refused")
+	}
+	for _, p := range []string{"/", "/ica/", "/a/b/"} {
+		if err := ValidateIAMPath(p); err != nil {
+			t.Errorf("%q: %v", p, err)
+		}
+	}
+	for _, p := range []string{"", "ica", "/ica", "ica/", "/a b/"} {
+		if err := ValidateIAMPath(p); err == nil {
+			t.Errorf("%q: want an error", p)
+		}
+	}
+}
+
+func TestValidateICANames(t *testing.T) {
+	if err := ValidateCredentialName("my_cred-1"); err != nil {
+		t.Error(err)
+	}
+	for _, s := range []string{"", "a.b", "a b", strings.Repeat("c", 151)} {
+		if err := ValidateCredentialName(s); err == nil {
+			t.Errorf("%q: want an error", s)
+		}
+	}
+	for _, s := range []string{"abc", "my.store-1", strings.Repeat("a", 15)} {
+		if err := ValidateStorageConfigurationName(s); err != nil {
+			t.Errorf("%q: %v", s, err)
+		}
+	}
+	for _, s := range []string{"ab", strings.Repeat("a", 16), "Abc", "-abc", "abc-", "a_b"} {
+		if err := ValidateStorageConfigurationName(s); err == nil {
+			t.Errorf("%q: want an error", s)
+		}
+	}
+}
+
+func TestValidateAccessKeyID(t *testing.T) {
+	if err := ValidateAccessKeyID("AKIAIOSFODNN7EXAMPLE"); err != nil {
+		t.Error(err)
+	}
+	for _, s := range []string{"", "AKIA", "AKIA IOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPL=", strings.Repeat("A", 101)} {
+		if err := ValidateAccessKeyID(s); err == nil {
+			t.Errorf("%q: want an error", s)
+		}
+	}
+}
+
+func TestDefaultNames(t *testing.T) {
+	if got := DefaultIAMUserName("my-bucket", ""); got != "ica-my-bucket" {
+		t.Errorf("got %q", got)
+	}
+	if got := DefaultIAMUserName("my-bucket", "data/"); got != "ica-my-bucket-data" {
+		t.Errorf("got %q", got)
+	}
+	if got := DefaultCredentialName("my.bucket", "data/"); !strings.HasPrefix(got, "ica-my-bucket-data-") {
+		t.Errorf("dots must become dashes with a hash suffix, got %q", got)
+	}
+	// Distinct prefixes that sanitise alike must still get distinct names.
+	a, b := DefaultIAMUserName("b", "x/y/"), DefaultIAMUserName("b", "x-y/")
+	if a == b {
+		t.Errorf("x/y and x-y both gave %q", a)
+	}
+	long := strings.Repeat("b", 63)
+	for _, n := range []string{DefaultIAMUserName(long, "deep/folder/"), DefaultIAMUserName(long, "")} {
+		if err := ValidateIAMUserName(n); err != nil {
+			t.Errorf("derived user name invalid: %v", err)
+		}
+	}
+	if DefaultIAMUserName(long, "p1/") == DefaultIAMUserName(long, "p2/") {
+		t.Error("truncated names must differ by prefix")
+	}
+	if err := ValidateIAMPolicyName(DefaultIAMPolicyName(long, strings.Repeat("f", 200))); err != nil {
+		t.Error(err)
+	}
+	if err := ValidateCredentialName(DefaultCredentialName(long, "a.b/c d/")); err != nil {
+		t.Error(err)
+	}
+}
