@@ -1,0 +1,91 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+)
+
+// addICAError is the one path from an ICA client error to a diagnostic:
+// `Could not create ICA storage credential "x": <what ICA said>. <what to do>`.
+// action is a verb phrase ("create", "read", "update the secrets of"), object the ICA object kind and
+// name identifies it (a name or a UUID; may be empty).
+func addICAError(diags *diag.Diagnostics, action, object, name string, err error) {
+	summary := fmt.Sprintf("Could not %s ICA %s", action, object)
+	subject := summary
+	if name != "" {
+		subject = fmt.Sprintf("%s %q", summary, name)
+	}
+	diags.AddError(summary, fmt.Sprintf("%s: %s. %s", subject, describeICAError(err), icaErrorAdvice(err)))
+}
+
+// describeICAError says what went wrong, in ICA's words when ICA answered.
+func describeICAError(err error) string {
+	var apiErr *ica.APIError
+	if !errors.As(err, &apiErr) {
+		return strings.TrimSuffix(err.Error(), ".")
+	}
+	parts := []string{fmt.Sprintf("ICA answered %d", apiErr.StatusCode)}
+	if t := strings.TrimSpace(apiErr.Title); t != "" {
+		parts[0] += " " + strings.TrimSuffix(t, ".")
+	}
+	if d := strings.TrimSpace(apiErr.Detail); d != "" && d != apiErr.Title {
+		parts = append(parts, strings.TrimSuffix(d, "."))
+	}
+	if len(apiErr.Parameters) > 0 {
+		keys := make([]string, 0, len(apiErr.Parameters))
+		for k := range apiErr.Parameters {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		fields := make([]string, 0, len(keys))
+		for _, k := range keys {
+			fields = append(fields, fmt.Sprintf("%s: %s", k, apiErr.Parameters[k]))
+		}
+		parts = append(parts, "("+strings.Join(fields, "; ")+")")
+	}
+	if apiErr.ID != "" {
+		parts = append(parts, "[ICA error id "+apiErr.ID+"]")
+	}
+	return strings.Join(parts, ": ")
+}
+
+// icaErrorAdvice says what the user can do about an error.
+func icaErrorAdvice(err error) string {
+	if errors.Is(err, ica.ErrNoCredentials) {
+		return "Configure ICA credentials: set api_key or access_token in the provider block, or the " +
+			EnvAPIKey + " or " + EnvAccessToken + " environment variable."
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return "The operation ran out of time; raise the resource's timeouts or retry the apply."
+	}
+	var apiErr *ica.APIError
+	if !errors.As(err, &apiErr) {
+		return "Check base_url and the network path to ICA, then retry."
+	}
+	if apiErr.Hint != "" {
+		return apiErr.Hint
+	}
+	switch code := apiErr.StatusCode; {
+	case code == http.StatusUnauthorized:
+		return "Check that the API key or access token is valid and not expired (and tenant, if you use several)."
+	case code == http.StatusForbidden:
+		return "The ICA user behind these credentials lacks the permission; ask a tenant administrator."
+	case code == http.StatusNotFound:
+		return "The object no longer exists in ICA; refresh and apply again to recreate it."
+	case code == http.StatusConflict:
+		return "An object with this name already exists in ICA; choose another name or import the existing one."
+	case code == http.StatusTooManyRequests || code >= 500:
+		return "ICA is busy or unavailable; retry later or raise the provider's max_retries."
+	case code >= 400:
+		return "Fix the value ICA rejected and apply again."
+	}
+	return "Retry the apply; if it keeps failing, report the ICA error id to Illumina support."
+}

@@ -1,0 +1,103 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/naming"
+)
+
+// stringFuncValidator turns a plain rule (func(string) error, whose error is a sentence saying what is
+// wrong and how to fix it) into a framework validator. Null and unknown values are left to other checks:
+// an unknown value is validated again once known.
+func stringFuncValidator(description string, check func(string) error) validator.String {
+	return funcValidator{description: description, check: check}
+}
+
+type funcValidator struct {
+	description string
+	check       func(string) error
+}
+
+func (v funcValidator) Description(context.Context) string         { return v.description }
+func (v funcValidator) MarkdownDescription(context.Context) string { return v.description }
+
+func (v funcValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := v.check(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(),
+			"The value of "+req.Path.String()+" is not valid: "+err.Error())
+	}
+}
+
+func credentialNameValidator() validator.String {
+	return stringFuncValidator("1 to 150 characters of a-z, A-Z, 0-9, _ and -", naming.ValidateCredentialName)
+}
+
+func storageConfigurationNameValidator() validator.String {
+	return stringFuncValidator("3 to 15 characters of a-z, 0-9, . and -, starting and ending with a letter or digit",
+		naming.ValidateStorageConfigurationName)
+}
+
+func accessKeyIDValidator() validator.String {
+	return stringFuncValidator("an AWS access key id (e.g. AKIA...)", naming.ValidateAccessKeyID)
+}
+
+func bucketNameValidator() validator.String {
+	return stringFuncValidator("an S3 bucket name", naming.ValidateBucketName)
+}
+
+func prefixValidator() validator.String {
+	return stringFuncValidator("a folder in the bucket such as `ica` or `data/ica/`", func(s string) error {
+		_, err := naming.NormalizePrefix(s)
+		return err
+	})
+}
+
+var (
+	uuidPattern   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	kmsKeyPattern = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+$`)
+)
+
+func uuidValidator(what string) validator.String {
+	return stringFuncValidator(what+" (a UUID)", func(s string) error {
+		if !uuidPattern.MatchString(s) {
+			return fmt.Errorf("%q is not a UUID. Use the %s, e.g. from the ica_region data source's id or the "+
+				"resource that created it.", s, what)
+		}
+		return nil
+	})
+}
+
+func kmsKeyARNValidator() validator.String {
+	return stringFuncValidator("a KMS key ARN", func(s string) error {
+		if !kmsKeyPattern.MatchString(s) {
+			return fmt.Errorf("%q is not a KMS key ARN. Use the full ARN, e.g. "+
+				"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab.", s)
+		}
+		return nil
+	})
+}
+
+// secretValidator applies ICA's rules for secret access keys (1..100 characters, no '=' or ',') without
+// ever echoing the value.
+func secretValidator() validator.String {
+	return stringFuncValidator("1 to 100 characters, no '=' or ','", func(s string) error {
+		switch {
+		case len(s) == 0 || len(s) > 100:
+			return fmt.Errorf("ICA accepts secret access keys of 1 to 100 characters; this one has %d. "+
+				"Use the secret access key that belongs to access_key_id.", len(s))
+		case strings.ContainsAny(s, "=,"):
+			return errors.New("ICA does not accept '=' or ',' in a secret access key. " +
+				"Use the secret access key that belongs to access_key_id.")
+		}
+		return nil
+	})
+}
