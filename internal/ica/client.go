@@ -219,10 +219,10 @@ func (c *Client) do(ctx context.Context, req request) error {
 func (c *Client) unauthorizedHint() string {
 	if c.accessToken != "" {
 		return "ICA rejected the access token (it is invalid or has expired): supply a new access_token " +
-			"(ICA_ACCESS_TOKEN), or set api_key (ICA_API_KEY) instead so the provider mints fresh tokens itself"
+			"(ICA_ACCESS_TOKEN), or set api_key (ICA_API_KEY) instead so the provider mints fresh tokens itself."
 	}
 	return "ICA rejected a freshly minted token for this API key: check that the API key's user may use this " +
-		"tenant (tenant / ICA_TENANT) and this API"
+		"tenant (tenant / ICA_TENANT) and this API."
 }
 
 func decodeBody(req request, resp response) error {
@@ -313,6 +313,7 @@ func (c *Client) mintToken(ctx context.Context) (string, error) {
 			if c.tenant != "" {
 				apiErr.Hint += fmt.Sprintf(" and that its user belongs to tenant %q (tenant / ICA_TENANT)", c.tenant)
 			}
+			apiErr.Hint += "."
 			c.mu.Lock()
 			c.mintErr = apiErr
 			c.mu.Unlock()
@@ -407,13 +408,11 @@ func transportError(req request, attempts int, err error) error {
 	if attempts > 1 {
 		tries = fmt.Sprintf(" after %d attempts", attempts)
 	}
-	msg := fmt.Sprintf("ICA %s %s failed%s: %%w", req.method, req.path, tries)
 	if !req.idempotent && !neverSent(err) {
-		msg += "; the request may have reached ICA, so the object may exist: the next apply adopts it by name"
-	} else {
-		msg += "; check the network path to ICA (proxy, firewall, base_url) and try again"
+		return fmt.Errorf("ICA %s %s failed%s: %w; the request may have reached ICA, so the object may exist: "+
+			"the next apply adopts it by name", req.method, req.path, tries, err)
 	}
-	return fmt.Errorf(msg, err)
+	return fmt.Errorf("ICA %s %s failed%s: %w", req.method, req.path, tries, err)
 }
 
 func unwrapURLError(err error) error {

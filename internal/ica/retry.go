@@ -91,10 +91,11 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 			return min(wait, maxWait)
 		}
 	}
-	ceiling := maxWait
-	if attempt < 62 && minWait<<attempt > 0 && minWait<<attempt < maxWait {
-		ceiling = minWait << attempt
+	ceiling := minWait
+	for i := 0; i < attempt && ceiling < maxWait; i++ {
+		ceiling *= 2
 	}
+	ceiling = min(ceiling, maxWait)
 	if ceiling <= minWait {
 		return minWait
 	}
