@@ -149,11 +149,14 @@ func (l retryLogger) fields(kv []any) map[string]any {
 	fields := make(map[string]any, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
 		key := fmt.Sprint(kv[i])
-		if err, ok := kv[i+1].(error); ok {
-			fields[key] = err.Error()
-			continue
+		switch v := kv[i+1].(type) {
+		case error:
+			fields[key] = v.Error()
+		case time.Duration:
+			fields[key] = v.String()
+		default:
+			fields[key] = v
 		}
-		fields[key] = kv[i+1]
 	}
 	return fields
 }

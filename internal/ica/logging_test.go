@@ -115,3 +115,27 @@ func TestRedactBody(t *testing.T) {
 		t.Errorf("long non-JSON body logged as %d bytes: %.80s", len(long), long)
 	}
 }
+
+func TestRetriesAreLoggedAtDebug(t *testing.T) {
+	var logs bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &logs)
+	f := newFakeICA(t)
+	h, _ := failThen(1, http.StatusServiceUnavailable, "")
+	f.setHandler(h)
+	if _, err := f.client(t).ListRegions(ctx); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := tflogtest.MultilineJSONDecode(&logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e["@message"] == "ICA retrying request" {
+			if e["@level"] != "debug" || !strings.Contains(fmt.Sprint(e["request"]), "status: 503") || fmt.Sprint(e["timeout"]) != "1ms" {
+				t.Fatalf("retry entry %v", e)
+			}
+			return
+		}
+	}
+	t.Fatalf("no retry entry in %v", entries)
+}
