@@ -1,0 +1,51 @@
+# A complete ICA connection for one bucket folder: the ICA region lookup, the AWS side and the ICA secret
+# credential (ica_s3_connection), and the ICA storage configuration that ICA validates (ica_storage_configuration).
+#
+# `make demo` applies it against moto and the ICA emulator. With the defaults of ica_base_url, ica_api_key and
+# aws_endpoint (null), the same configuration talks to ICA (ICA_API_KEY) and AWS (the standard AWS chain).
+
+terraform {
+  required_version = ">= 1.5"
+
+  required_providers {
+    ica = {
+      source = "ica-tf/ica"
+    }
+  }
+}
+
+provider "ica" {
+  base_url = var.ica_base_url
+  api_key  = var.ica_api_key
+
+  aws {
+    region            = var.aws_region
+    s3_use_path_style = var.aws_endpoint != null
+
+    endpoints {
+      s3  = var.aws_endpoint
+      iam = var.aws_endpoint
+      sts = var.aws_endpoint
+    }
+  }
+}
+
+data "ica_region" "this" {
+  name = var.ica_region
+}
+
+resource "ica_s3_connection" "this" {
+  bucket           = var.bucket
+  prefix           = var.prefix
+  ica_region       = data.ica_region.this.name
+  rotation_trigger = var.rotation_trigger
+}
+
+resource "ica_storage_configuration" "this" {
+  name          = var.storage_configuration_name
+  description   = "Quickstart: ${var.bucket}/${var.prefix}"
+  credential_id = ica_s3_connection.this.credential_id
+  region_id     = data.ica_region.this.id
+  bucket        = ica_s3_connection.this.bucket
+  prefix        = ica_s3_connection.this.prefix
+}

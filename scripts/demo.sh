@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# End-to-end demo, run by `make demo`: builds the provider and the ICA emulator, starts moto and the emulator on
+# free loopback ports, applies examples/quickstart against them, shows an empty second plan, rotates the key,
+# destroys, and stops everything it started. Nothing reaches AWS, ICA or a Terraform registry.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+step() { printf '\n==> %s\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+fail() {
+  printf '\nmake demo: %s\n' "$*" >&2
+  exit 1
+}
+
+# --- prerequisites ---------------------------------------------------------------------------------------
+
+step "Checking prerequisites"
+
+tf_bin="${TERRAFORM:-}"
+if [[ -z "$tf_bin" ]]; then
+  if command -v terraform >/dev/null 2>&1; then
+    tf_bin="$(command -v terraform)"
+  elif command -v tofu >/dev/null 2>&1; then
+    tf_bin="$(command -v tofu)"
+  else
+    fail "the terraform CLI was not found on PATH.
+Install Terraform >= 1.11 from https://developer.hashicorp.com/terraform/install,
+or OpenTofu >= 1.11 from https://opentofu.org/docs/intro/install/ (the demo uses it when terraform is absent),
+or set TERRAFORM=/path/to/terraform."
+  fi
+fi
+tf_version="$("$tf_bin" version | head -n 1)"
+info "terraform: $tf_bin ($tf_version)"
+
+command -v go >/dev/null 2>&1 || fail "go was not found on PATH. Install Go (version in go.mod) from https://go.dev/dl/."
+info "go:        $(command -v go) ($(go env GOVERSION))"
+
+find_moto() {
+  if command -v moto_server >/dev/null 2>&1; then
+    command -v moto_server
+    return
+  fi
+  local root candidate
+  root="$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")"
+  for candidate in "$root"/versions/*/bin/moto_server; do
+    if [[ -x "$candidate" ]]; then
+      echo "$candidate"
+      return
+    fi
+  done
+}
+moto_bin="${MOTO_SERVER:-$(find_moto)}"
+[[ -n "$moto_bin" && -x "$moto_bin" ]] || fail "moto_server was not found on PATH or in pyenv's Python versions.
+Install it with: pip install 'moto[server]'"
+info "moto:      $moto_bin"
+
+# The Python that runs moto also has boto3 (a moto dependency); it creates the demo bucket.
+python_bin=""
+for candidate in "$(dirname "$moto_bin")/python3" "$(dirname "$moto_bin")/python"; do
+  if [[ -x "$candidate" ]]; then
+    python_bin="$candidate"
+    break
+  fi
+done
+if [[ -z "$python_bin" ]]; then
+  shebang="$(head -n 1 "$moto_bin")"
+  python_bin="${shebang#\#!}"
+fi
+"$python_bin" -c 'import boto3' 2>/dev/null || fail "boto3 is not importable by $python_bin (the Python that runs moto_server).
+Install it with: $python_bin -m pip install 'moto[server]'"
+
+# --- temporary workspace; everything started is stopped on exit -------------------------------------------
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/ica-demo.XXXXXX")"
+pids=()
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ $status -ne 0 ]]; then
+    printf '\nmake demo failed; logs are in %s\n' "$work" >&2
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+
+# --- build ---------------------------------------------------------------------------------------------------
+
+step "Building the provider and the ICA emulator"
+mkdir -p "$work/bin"
+go build -o "$work/bin/terraform-provider-ica" .
+go build -o "$work/bin/ica-emulator" ./internal/icaemulator/cmd/ica-emulator
+info "built into $work/bin"
+
+# dev_overrides: Terraform uses the provider just built and never asks a registry for it.
+provider_address="registry.terraform.io/ica-tf/ica"
+if [[ "$(basename "$tf_bin")" == tofu* ]]; then
+  provider_address="registry.opentofu.org/ica-tf/ica"
+fi
+cat >"$work/terraform.rc" <<EOF
+provider_installation {
+  dev_overrides {
+    "$provider_address" = "$work/bin"
+  }
+  direct {}
+}
+EOF
+export TF_CLI_CONFIG_FILE="$work/terraform.rc"
+export TF_IN_AUTOMATION=1
+export CHECKPOINT_DISABLE=1
+
+demo_started=$SECONDS
+
+# --- servers ---------------------------------------------------------------------------------------------------
+
+free_port() {
+  "$python_bin" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_http() { # name url [curl args...]
+  local name="$1" url="$2"
+  shift 2
+  local i
+  for i in $(seq 1 150); do
+    if curl -fsS -o /dev/null "$@" "$url" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  fail "$name did not answer at $url within 30s; see its log in $work"
+}
+
+step "Starting moto (S3, IAM, STS) and the ICA emulator"
+moto_port="$(free_port)"
+"$moto_bin" -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
+pids+=($!)
+moto_url="http://127.0.0.1:$moto_port"
+wait_for_http moto "$moto_url/moto-api/"
+info "moto:         $moto_url (pid ${pids[-1]})"
+
+ica_port="$(free_port)"
+ica_key="demo-api-key"
+"$work/bin/ica-emulator" -listen "127.0.0.1:$ica_port" -api-key "$ica_key" \
+  -aws-endpoint "$moto_url" -validation-delay 1s >"$work/ica-emulator.log" 2>&1 &
+pids+=($!)
+ica_url="http://127.0.0.1:$ica_port"
+wait_for_http "the ICA emulator" "$ica_url/api/tokens" -X POST -H "X-API-Key: $ica_key"
+info "ICA emulator: $ica_url (pid ${pids[-1]})"
+
+# Any key pair works on moto; these never leave the machine.
+export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
+
+aws_py() { # runs a Python snippet with `s3` and `iam` clients bound to moto
+  MOTO_URL="$moto_url" "$python_bin" - "$@" <<EOF
+import json, os, sys
+import boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["MOTO_URL"], region_name="us-east-1")
+iam = boto3.client("iam", endpoint_url=os.environ["MOTO_URL"], region_name="us-east-1")
+$(cat)
+EOF
+}
+
+bucket="ica-demo-$(date +%s)"
+step "Creating bucket $bucket with a CORS rule of its own (it must survive)"
+aws_py "$bucket" <<'EOF'
+bucket = sys.argv[1]
+s3.create_bucket(Bucket=bucket)
+s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+    "ID": "website-downloads", "AllowedMethods": ["GET"], "AllowedOrigins": ["https://www.example.org"],
+    "AllowedHeaders": ["*"], "MaxAgeSeconds": 600}]})
+EOF
+info "CORS rule 'website-downloads' (GET from https://www.example.org) is on the bucket"
+
+show_cors() {
+  aws_py "$bucket" <<'EOF'
+bucket = sys.argv[1]
+try:
+    rules = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+except s3.exceptions.ClientError as e:
+    rules = []
+for r in rules:
+    print("    CORS rule %-40s %s from %s" % (r.get("ID", "(no id)"), " ".join(r["AllowedMethods"]), " ".join(r["AllowedOrigins"])))
+if not rules:
+    print("    (no CORS rules)")
+EOF
+}
+
+# --- terraform ---------------------------------------------------------------------------------------------
+
+cp -R examples/quickstart "$work/quickstart"
+rm -rf "$work/quickstart/.terraform" "$work/quickstart"/terraform.tfstate*
+export TF_VAR_ica_base_url="$ica_url"
+export TF_VAR_ica_api_key="$ica_key"
+export TF_VAR_aws_endpoint="$moto_url"
+export TF_VAR_bucket="$bucket"
+export TF_VAR_ica_region="United States"
+export TF_VAR_rotation_trigger="1"
+
+tf() { # runs terraform in the quickstart copy, keeping the full output in a log
+  local log="$work/terraform-$1-$SECONDS.log" status=0
+  "$tf_bin" -chdir="$work/quickstart" "$@" -no-color >"$log" 2>&1 || status=$?
+  if [[ $status -ne 0 ]]; then
+    tail -n 40 "$log" >&2
+    fail "terraform $1 failed (exit code $status); full output in $log"
+  fi
+  # Progress lines and warnings only; the full output is in the log.
+  grep -E '^(data\.|ica_)[^ ]*: (Read|Creat|Modif|Destr)|^Warning:|^(Apply|Destroy) complete' "$log" | sed 's/^/    /' || true
+}
+
+out() { "$tf_bin" -chdir="$work/quickstart" output -raw "$1"; }
+
+step "terraform apply (examples/quickstart; dev_overrides, so no init or registry is needed)"
+tf apply -auto-approve -input=false
+
+step "Summary"
+info "bucket:                        $(out bucket)"
+info "AWS region:                    $(out aws_region)"
+info "IAM user:                      $(out iam_user)"
+info "access key id:                 $(out access_key_id)"
+info "ICA credential id:             $(out credential_id)"
+info "ICA storage configuration:     $(out storage_configuration_id)"
+info "storage configuration status:  $(out storage_configuration_status)"
+[[ "$(out storage_configuration_status)" == "OK" ]] || fail "the storage configuration did not settle OK"
+old_key="$(out access_key_id)"
+
+step "terraform plan again: nothing should change"
+set +e
+"$tf_bin" -chdir="$work/quickstart" plan -detailed-exitcode -input=false -no-color >"$work/terraform-plan.log" 2>&1
+plan_status=$?
+set -e
+case $plan_status in
+0) info "plan exit code 0: no changes. $(grep -m1 -E '^No changes' "$work/terraform-plan.log" || true)" ;;
+2)
+  cat "$work/terraform-plan.log" >&2
+  fail "the second plan is not empty (exit code 2)"
+  ;;
+*)
+  cat "$work/terraform-plan.log" >&2
+  fail "terraform plan failed (exit code $plan_status)"
+  ;;
+esac
+
+step "Rotating the access key (rotation_trigger 1 -> 2)"
+export TF_VAR_rotation_trigger="2"
+tf apply -auto-approve -input=false
+new_key="$(out access_key_id)"
+info "old access key id: $old_key"
+info "new access key id: $new_key"
+[[ "$new_key" != "$old_key" ]] || fail "the access key id did not change"
+ica_holds="$(curl -fsS "$ica_url/_emulator/credentials" | "$python_bin" -c '
+import json, sys
+cred_id = sys.argv[1]
+print(next((c["accessKeyId"] for c in json.load(sys.stdin) if c["id"] == cred_id), "(credential not found)"))
+' "$(out credential_id)")"
+info "ICA credential now holds: $ica_holds"
+[[ "$ica_holds" == "$new_key" ]] || fail "ICA does not hold the new key"
+keys="$(aws_py "$(out iam_user)" <<'EOF'
+print(" ".join(k["AccessKeyId"] for k in iam.list_access_keys(UserName=sys.argv[1])["AccessKeyMetadata"]))
+EOF
+)"
+info "IAM user's keys:          $keys"
+
+step "The bucket's CORS rules: its own rule survived next to the connection's"
+show_cors
+
+step "terraform destroy"
+tf destroy -auto-approve -input=false
+info "(ICA has no delete API: the credential and storage configuration stay in ICA, as the warnings say)"
+show_cors
+left="$(aws_py <<'EOF'
+print(len([u for u in iam.list_users()["Users"]]))
+EOF
+)"
+info "IAM users left in moto: $left"
+
+step "Done in $((SECONDS - demo_started))s after the build; stopping moto and the ICA emulator"
