@@ -1,0 +1,291 @@
+// Package icaemulator is a stateful, in-memory emulator of the parts of the Illumina Connected Analytics
+// (ICA) REST API that the provider uses: tokens, regions, storage credentials and storage configurations.
+//
+// It follows /work/shared/ica-api.md and ICA's OpenAPI document (its tests validate every response
+// against that document) and returns only the fields the real API returns. It serves the API paths at
+// the root, so a provider's base_url is the server's URL. Test controls live under /_emulator/; they need
+// no authentication and are not part of the request log, which exists to count API calls.
+//
+// Behaviour where ICA is silent, chosen to be safe for a client:
+//   - ids in paths that are not known (including ones that are not UUIDs) are 404: the document types path
+//     ids as plain strings, while body ids are "format: uuid" and a malformed one is a 400;
+//   - storage credential and storage configuration names are unique: a duplicate create is a 409;
+//   - a storage configuration validates after Options.ValidationDelay; with Options.AWSEndpoint it checks
+//     the bucket with the stored key (and that the bucket is in the ICA region's AWS region), else it is OK;
+//   - a configuration whose credential vanished (DELETE /_emulator/credentials/{id}) reads as ERROR, the way
+//     ICA's monitoring turns a configuration ERROR on its own.
+package icaemulator
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure an Emulator.
+type Options struct {
+	// APIKey is the only API key the emulator accepts (X-API-Key). Required.
+	APIKey string
+	// AWSEndpoint, when set, makes validation check the bucket through this S3 endpoint (e.g. moto) with
+	// the credential's stored key. Without it, validation only checks that the credential still exists.
+	AWSEndpoint string
+	// AWSRegion is the signing region for AWSEndpoint checks; default us-east-1.
+	AWSRegion string
+	// ValidationDelay is how long a configuration stays INITIALIZING after create or :validate; default 2s.
+	ValidationDelay time.Duration
+	// TokenTTL is the lifetime of JWTs minted by POST /api/tokens; default 1h.
+	TokenTTL time.Duration
+}
+
+const (
+	defaultValidationDelay = 2 * time.Second
+	defaultTokenTTL        = time.Hour
+	defaultAWSRegion       = "us-east-1"
+	// TenantName is the tenant of the emulator's single user: the only value POST /api/tokens accepts for ?tenant=.
+	TenantName = "ica-emulator"
+)
+
+// Emulator is an http.Handler serving the emulated ICA API. Safe for concurrent use.
+type Emulator struct {
+	opts      Options
+	jwtSecret []byte
+	ownerID   string
+	tenantID  string
+	regions   []emulatedRegion
+
+	// ctx ends validation goroutines on Close; wg waits for them.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	closed   bool
+	requests []*ControlRequest
+	creds    []*credential    // creation order
+	configs  []*storageConfig // creation order
+	faults   *faultSet
+}
+
+// New returns an emulator with no credentials or configurations. Call Close when done.
+func New(opts Options) *Emulator {
+	if opts.ValidationDelay <= 0 {
+		opts.ValidationDelay = defaultValidationDelay
+	}
+	if opts.TokenTTL <= 0 {
+		opts.TokenTTL = defaultTokenTTL
+	}
+	if opts.AWSRegion == "" {
+		opts.AWSRegion = defaultAWSRegion
+	}
+	opts.AWSEndpoint = strings.TrimRight(opts.AWSEndpoint, "/")
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret) // crypto/rand.Read never fails on supported platforms
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Emulator{
+		opts:      opts,
+		jwtSecret: secret,
+		ownerID:   stableID("ica-user:emulator"),
+		tenantID:  stableID("ica-tenant:" + TenantName),
+		ctx:       ctx,
+		cancel:    cancel,
+		faults:    newFaultSet(),
+	}
+	e.regions = buildRegions(stableID("ica-user:system"), stableID("ica-tenant:system"))
+	return e
+}
+
+// Close stops pending validations and waits for them. The handler keeps answering afterwards, but
+// configurations created or re-validated after Close stay INITIALIZING.
+func (e *Emulator) Close() {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	e.cancel()
+	e.wg.Wait()
+}
+
+// ControlRequest is one item of GET /_emulator/requests (path without query, in arrival order). Status is
+// 0 while the request is in flight and for requests whose connection was dropped by a fault.
+type ControlRequest struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Status int    `json:"status"`
+}
+
+// statusWriter remembers the status a handler wrote, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// ServeHTTP implements http.Handler.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, controlPrefix) {
+		e.serveControl(w, r)
+		return
+	}
+	entry := &ControlRequest{Method: r.Method, Path: r.URL.Path}
+	e.mu.Lock()
+	e.requests = append(e.requests, entry)
+	e.mu.Unlock()
+
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		e.mu.Lock()
+		entry.Status = sw.status
+		e.mu.Unlock()
+	}()
+	if f, ok := e.faults.take(r.Method, r.URL.Path); ok {
+		if f.apply(e.ctx, sw, r) {
+			return
+		}
+	}
+	e.serveAPI(sw, r)
+}
+
+// serveAPI routes an API request. Authentication comes before routing, as at ICA's gateway.
+func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	switch p {
+	case "/api/tokens":
+		if !allowMethods(w, r, http.MethodPost) {
+			return
+		}
+		e.createToken(w, r)
+		return
+	case "/api/tokens:refresh":
+		if !allowMethods(w, r, http.MethodPost) {
+			return
+		}
+		e.refreshToken(w, r)
+		return
+	}
+	if !e.authenticate(w, r) {
+		return
+	}
+	switch {
+	case p == "/api/regions":
+		if allowMethods(w, r, http.MethodGet) {
+			e.listRegions(w, r)
+		}
+	case strings.HasPrefix(p, "/api/regions/"):
+		id := strings.TrimPrefix(p, "/api/regions/")
+		if strings.Contains(id, "/") || strings.Contains(id, ":") {
+			writeNotFoundRoute(w, r)
+			return
+		}
+		if allowMethods(w, r, http.MethodGet) {
+			e.getRegion(w, r, id)
+		}
+	case p == "/api/storageCredentials":
+		if allowMethods(w, r, http.MethodGet, http.MethodPost) {
+			if r.Method == http.MethodGet {
+				e.listCredentials(w, r)
+			} else {
+				e.createCredential(w, r)
+			}
+		}
+	case strings.HasPrefix(p, "/api/storageCredentials/"):
+		id, verb, ok := splitVerb(strings.TrimPrefix(p, "/api/storageCredentials/"))
+		switch {
+		case !ok:
+			writeNotFoundRoute(w, r)
+		case verb == "":
+			if allowMethods(w, r, http.MethodGet) {
+				e.getCredential(w, r, id)
+			}
+		case verb == "updateSecrets":
+			if allowMethods(w, r, http.MethodPost) {
+				e.updateCredentialSecrets(w, r, id)
+			}
+		case verb == "share":
+			if allowMethods(w, r, http.MethodPost) {
+				e.shareCredential(w, r, id)
+			}
+		default:
+			writeNotFoundRoute(w, r)
+		}
+	case p == "/api/storageConfigurations":
+		if allowMethods(w, r, http.MethodGet, http.MethodPost) {
+			if r.Method == http.MethodGet {
+				e.listConfigs(w, r)
+			} else {
+				e.createConfig(w, r)
+			}
+		}
+	case strings.HasPrefix(p, "/api/storageConfigurations/"):
+		rest := strings.TrimPrefix(p, "/api/storageConfigurations/")
+		if id, found := strings.CutSuffix(rest, "/details"); found && !strings.ContainsAny(id, "/:") && id != "" {
+			if allowMethods(w, r, http.MethodGet) {
+				e.getConfigDetails(w, r, id)
+			}
+			return
+		}
+		id, verb, ok := splitVerb(rest)
+		switch {
+		case !ok:
+			writeNotFoundRoute(w, r)
+		case verb == "":
+			if allowMethods(w, r, http.MethodGet) {
+				e.getConfig(w, r, id)
+			}
+		case verb == "validate":
+			if allowMethods(w, r, http.MethodPost) {
+				e.validateConfig(w, r, id)
+			}
+		case verb == "share":
+			if allowMethods(w, r, http.MethodPost) {
+				e.shareConfig(w, r, id)
+			}
+		default:
+			writeNotFoundRoute(w, r)
+		}
+	default:
+		writeNotFoundRoute(w, r)
+	}
+}
+
+// splitVerb splits "ID" or "ID:verb" (one path segment); ok is false for anything else.
+func splitVerb(seg string) (id, verb string, ok bool) {
+	if seg == "" || strings.Contains(seg, "/") {
+		return "", "", false
+	}
+	id, verb, hasVerb := strings.Cut(seg, ":")
+	if id == "" || (hasVerb && (verb == "" || strings.Contains(verb, ":"))) {
+		return "", "", false
+	}
+	return id, verb, true
+}
+
+// allowMethods answers 405 with an Allow header when r's method is not one of methods.
+func allowMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	writeProblem(w, r, http.StatusMethodNotAllowed, "Method "+r.Method+" is not supported on "+r.URL.Path+".", nil)
+	return false
+}
+
+func writeNotFoundRoute(w http.ResponseWriter, r *http.Request) {
+	writeProblem(w, r, http.StatusNotFound, "No API operation exists at "+r.Method+" "+r.URL.Path+".", nil)
+}
