@@ -1,0 +1,147 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
+	"github.com/ica-tf/terraform-provider-ica/internal/regions"
+)
+
+func TestAccRegionsDataSource(t *testing.T) {
+	unsetICAEnv(t)
+	all := regions.All()
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: `provider "ica" {}` + regionsDataSource,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.ica_regions.all", tfjsonpath.New("regions"), knownvalue.ListSizeExact(len(all))),
+				statecheck.ExpectKnownValue("data.ica_regions.all", tfjsonpath.New("aws_regions"), knownvalue.MapSizeExact(len(all))),
+				statecheck.ExpectKnownValue("data.ica_regions.all", tfjsonpath.New("regions").AtSliceIndex(0),
+					knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"name":       knownvalue.StringExact(all[0].Name),
+						"aws_region": knownvalue.StringExact(all[0].AWSRegion),
+						"note":       knownvalue.StringExact(all[0].Note),
+					})),
+				statecheck.ExpectKnownValue("data.ica_regions.all", tfjsonpath.New("aws_regions").AtMapKey("United States"),
+					knownvalue.StringExact("us-east-1")),
+				statecheck.ExpectKnownValue("data.ica_regions.all", tfjsonpath.New("aws_regions").AtMapKey("Germany"),
+					knownvalue.StringExact("eu-central-1")),
+			},
+			Check: resource.TestCheckTypeSetElemNestedAttrs("data.ica_regions.all", "regions.*", map[string]string{
+				"name": "South Korea", "aws_region": "ap-northeast-2",
+			}),
+		}},
+	})
+}
+
+func TestAccRegionDataSource_withoutCredentials(t *testing.T) {
+	unsetICAEnv(t)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: `
+provider "ica" {}
+
+data "ica_region" "au" {
+  name = "Australia"
+}
+
+data "ica_region" "eu" {
+  name = "europe"
+}
+
+data "ica_region" "by_aws" {
+  aws_region = "eu-west-2"
+}
+`,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr("data.ica_region.au", "aws_region", "ap-southeast-2"),
+				resource.TestCheckResourceAttr("data.ica_region.au", "name", "Australia"),
+				resource.TestCheckNoResourceAttr("data.ica_region.au", "id"),
+				resource.TestCheckNoResourceAttr("data.ica_region.au", "code"),
+				resource.TestCheckNoResourceAttr("data.ica_region.au", "city_name"),
+				resource.TestCheckResourceAttr("data.ica_region.eu", "name", "Germany"),
+				resource.TestCheckResourceAttr("data.ica_region.eu", "aws_region", "eu-central-1"),
+				resource.TestCheckResourceAttr("data.ica_region.by_aws", "name", "UK"),
+			),
+		}},
+	})
+}
+
+func TestAccRegionDataSource_withCredentials(t *testing.T) {
+	unsetICAEnv(t)
+	emu := acctest.NewEmulator(t, icaemulator.Options{})
+	live, err := icaClient(t, emu).ListRegions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var au, us string
+	var auCode, auCity string
+	for _, r := range live {
+		switch r.Country.Code {
+		case "AU":
+			au, auCode, auCity = r.ID, r.Code, r.CityName
+		case "US":
+			us = r.ID
+		}
+	}
+	if au == "" || us == "" {
+		t.Fatalf("the emulator lists no AU or US region: %+v", live)
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: acctest.ProviderConfig(emu, nil) + `
+data "ica_region" "au" {
+  name = "AUSTRALIA"
+}
+
+data "ica_region" "us" {
+  aws_region = "us-east-1"
+}
+`,
+			Check: resource.ComposeAggregateTestCheckFunc(
+				resource.TestCheckResourceAttr("data.ica_region.au", "id", au),
+				resource.TestCheckResourceAttr("data.ica_region.au", "code", auCode),
+				resource.TestCheckResourceAttr("data.ica_region.au", "city_name", auCity),
+				resource.TestCheckResourceAttr("data.ica_region.au", "aws_region", "ap-southeast-2"),
+				resource.TestCheckResourceAttr("data.ica_region.us", "id", us),
+				resource.TestCheckResourceAttr("data.ica_region.us", "name", "United States"),
+			),
+		}},
+	})
+}
+
+func TestAccRegionDataSource_invalid(t *testing.T) {
+	unsetICAEnv(t)
+	step := func(body, want string) resource.TestStep {
+		return resource.TestStep{
+			Config:      `provider "ica" {}` + "\n" + fmt.Sprintf("data \"ica_region\" \"x\" {\n%s\n}\n", body),
+			ExpectError: errRE(want),
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			step(`name = "Atlantis"`, `"Atlantis" is not an ICA region.*Australia.*United States`),
+			step(`aws_region = "us-west-2"`, `us-west-2.*us-east-1`),
+			step(`
+  name       = "Australia"
+  aws_region = "ap-southeast-2"`, `Invalid Attribute Combination`),
+			step(``, `Invalid Attribute Combination|No attribute specified`),
+		},
+	})
+}
