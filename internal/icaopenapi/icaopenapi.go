@@ -55,6 +55,26 @@ var (
 // test is skipped with the reason, or fails when CI=true so that CI never silently loses this check.
 func Load(t testing.TB) *Spec {
 	t.Helper()
+	s, reason := load(t)
+	if s == nil {
+		t.Skip(reason)
+	}
+	return s
+}
+
+// Optional is Load for tests that are worth running without the document: when it is absent (and CI is
+// not true) it logs the reason and returns nil, and a nil *Spec validates nothing.
+func Optional(t testing.TB) *Spec {
+	t.Helper()
+	s, reason := load(t)
+	if s == nil {
+		t.Log(reason)
+	}
+	return s
+}
+
+func load(t testing.TB) (*Spec, string) {
+	t.Helper()
 	loadOnce.Do(func() {
 		loadPath, loadErr = specPath()
 		if loadErr == nil {
@@ -64,11 +84,11 @@ func Load(t testing.TB) *Spec {
 	if loadErr != nil {
 		var missing *missingError
 		if errors.As(loadErr, &missing) && os.Getenv("CI") != "true" {
-			t.Skipf("ICA OpenAPI document not found at %s: skipping OpenAPI validation (set %s to its path)", missing.path, EnvSpecPath)
+			return nil, fmt.Sprintf("ICA OpenAPI document not found at %s: skipping OpenAPI validation (set %s to its path)", missing.path, EnvSpecPath)
 		}
 		t.Fatalf("loading the ICA OpenAPI document: %v", loadErr)
 	}
-	return loaded
+	return loaded, ""
 }
 
 type missingError struct{ path string }
@@ -253,9 +273,12 @@ func (s *Spec) CheckResponse(r *http.Request, status int, header http.Header, bo
 	return nil
 }
 
-// ValidateRequest fails the test when the request does not match the document.
+// ValidateRequest (like ValidateResponse and Middleware, and safe on a nil *Spec) fails the test when the request does not match the document.
 func (s *Spec) ValidateRequest(t testing.TB, r *http.Request, body []byte) {
 	t.Helper()
+	if s == nil {
+		return
+	}
 	if err := s.CheckRequest(r, body); err != nil {
 		t.Error(err)
 	}
@@ -264,6 +287,9 @@ func (s *Spec) ValidateRequest(t testing.TB, r *http.Request, body []byte) {
 // ValidateResponse fails the test when the response does not match the document.
 func (s *Spec) ValidateResponse(t testing.TB, r *http.Request, status int, header http.Header, body []byte) {
 	t.Helper()
+	if s == nil {
+		return
+	}
 	if err := s.CheckResponse(r, status, header, body); err != nil {
 		t.Error(err)
 	}
@@ -273,9 +299,26 @@ func (s *Spec) ValidateResponse(t testing.TB, r *http.Request, status int, heade
 const ControlPrefix = "/_emulator/"
 
 // Middleware validates every request that reaches next and every response it writes, except the
-// emulator's test controls. Failures are reported with t.Error (safe from handler goroutines), so a
-// test keeps running and reports every mismatch.
+// emulator's test controls. A request to an operation the document does not have is itself a failure.
+// Failures are reported with t.Error (safe from handler goroutines), so a test keeps running and reports
+// every mismatch.
 func (s *Spec) Middleware(t testing.TB, next http.Handler) http.Handler {
+	if s == nil {
+		return next
+	}
+	return s.middleware(t, next, true)
+}
+
+// ResponseMiddleware validates only responses, and only those to documented operations: for tests that
+// send invalid or undocumented requests on purpose and check how they are answered.
+func (s *Spec) ResponseMiddleware(t testing.TB, next http.Handler) http.Handler {
+	if s == nil {
+		return next
+	}
+	return s.middleware(t, next, false)
+}
+
+func (s *Spec) middleware(t testing.TB, next http.Handler, checkRequests bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, ControlPrefix) {
 			next.ServeHTTP(w, r)
@@ -290,13 +333,18 @@ func (s *Spec) Middleware(t testing.TB, next http.Handler) http.Handler {
 			body = b
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		s.ValidateRequest(t, r, body)
+		_, routeErr := s.Operation(r)
+		if checkRequests {
+			s.ValidateRequest(t, r, body)
+		}
 
 		rec := httptest.NewRecorder()
 		next.ServeHTTP(rec, r)
 		res := rec.Result()
 		resBody := rec.Body.Bytes()
-		s.ValidateResponse(t, r, res.StatusCode, res.Header, resBody)
+		if routeErr == nil { // an undocumented request was reported above, or is expected
+			s.ValidateResponse(t, r, res.StatusCode, res.Header, resBody)
+		}
 
 		for k, v := range res.Header {
 			w.Header()[k] = v
