@@ -263,6 +263,7 @@ func TestStorageCredentialValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			s := s.in(t)
 			// Invalid bodies are checked by the emulator, not refused by the OpenAPI request check.
 			res := s.doUnchecked("POST", "/api/storageCredentials", c.body, nil)
 			if res.status != 400 {
@@ -461,6 +462,7 @@ func TestStorageConfigurationValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			s := s.in(t)
 			res := s.doUnchecked("POST", "/api/storageConfigurations", c.body, nil)
 			if res.status != 400 {
 				t.Fatalf("returned %d, want 400: %s", res.status, res.body)

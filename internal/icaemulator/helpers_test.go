@@ -262,3 +262,10 @@ func (s *server) waitSettled(id string) storageConfiguration {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// in returns s reporting to t, for use inside subtests.
+func (s *server) in(t *testing.T) *server {
+	c := *s
+	c.t = t
+	return &c
+}
