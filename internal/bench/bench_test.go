@@ -1,0 +1,519 @@
+package bench_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/awsproxy"
+	"github.com/ica-tf/terraform-provider-ica/internal/bench"
+	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
+)
+
+func TestMain(m *testing.M) { acctest.Main(m) }
+
+// sizes are the estates measured: connections spread over buckets, several prefixes per bucket.
+var sizes = []struct{ connections, buckets int }{
+	{1, 1},
+	{10, 2},
+	{50, 5},
+}
+
+// BenchmarkConnections runs the lifecycle of N connections once per iteration; see the package documentation.
+func BenchmarkConnections(b *testing.B) {
+	env := prepare(b)
+	report := &bench.Report{
+		Date:      time.Now().UTC(),
+		Commit:    gitDescribe(env.root),
+		Command:   "go test ./internal/bench " + strings.Join(os.Args[1:], " "),
+		Machine:   machine(),
+		Terraform: env.terraformVersion,
+		Go:        runtime.Version(),
+	}
+	for _, size := range sizes {
+		b.Run(fmt.Sprintf("N=%d", size.connections), func(b *testing.B) {
+			lab := newLab(b, env)
+			b.ResetTimer()
+			var run bench.Run
+			for i := 0; i < b.N; i++ {
+				var err error
+				run, err = lab.lifecycle(b, size.connections, size.buckets)
+				if err != nil {
+					report.Runs = append(report.Runs, run)
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			report.Runs = append(report.Runs, run)
+			reportMetrics(b, &run)
+		})
+	}
+	if len(report.Runs) == 0 {
+		return
+	}
+	dir := os.Getenv("ICA_BENCH_RESULTS")
+	if dir == "" {
+		dir = filepath.Join(env.root, "bench-results")
+	}
+	path := filepath.Join(dir, report.Date.Format("20060102T150405Z")+".json")
+	if err := report.Save(path); err != nil {
+		b.Error(err)
+	}
+	var out bytes.Buffer
+	report.WriteTable(&out)
+	fmt.Fprintf(&out, "\nresults: %s\n", path)
+	fmt.Print(out.String())
+}
+
+func reportMetrics(b *testing.B, run *bench.Run) {
+	var peak, startup float64
+	for _, o := range run.Ops {
+		b.ReportMetric(o.WallMS/1000, o.Name+"-s")
+		b.ReportMetric(o.PerConnection(run.Connections), o.Name+"-calls/conn")
+		peak = max(peak, o.PeakRSSMB)
+		startup = max(startup, o.MaxStartupMS)
+	}
+	if o := run.Op(bench.OpPlan); o != nil {
+		b.ReportMetric(float64(o.Writes), "plan-writes")
+	}
+	b.ReportMetric(peak, "peak-MB")
+	b.ReportMetric(startup, "startup-ms")
+}
+
+// env is what every size shares: the built binaries and the Terraform CLI configuration.
+type env struct {
+	root             string // repository root
+	terraform        string
+	terraformVersion string
+	provider         string // the real provider binary
+	cliConfig        string // dev_overrides pointing at the launcher
+}
+
+func prepare(b *testing.B) *env {
+	b.Helper()
+	root, err := repoRoot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	terraform := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if terraform == "" {
+		if terraform, err = exec.LookPath("terraform"); err != nil {
+			b.Fatal("terraform not found: install Terraform >= 1.11 or set TF_ACC_TERRAFORM_PATH")
+		}
+	}
+	tmp := b.TempDir()
+	e := &env{root: root, terraform: terraform, provider: filepath.Join(tmp, "provider", "terraform-provider-ica")}
+	launcher := filepath.Join(tmp, "launcher", "terraform-provider-ica")
+	goBuild(b, root, e.provider, ".")
+	goBuild(b, root, launcher, "./internal/bench/cmd/benchlauncher")
+
+	e.cliConfig = filepath.Join(tmp, "terraformrc")
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"ica-tf/ica\" = %q\n  }\n}\n", filepath.Dir(launcher))
+	if err := os.WriteFile(e.cliConfig, []byte(rc), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	out, err := exec.Command(terraform, "version", "-json").Output()
+	if err != nil {
+		b.Fatalf("running %s version: %v", terraform, err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	_ = json.Unmarshal(out, &v)
+	e.terraformVersion = v.Version
+	return e
+}
+
+func goBuild(b *testing.B, root, out, pkg string) {
+	b.Helper()
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = root
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build -o %s %s: %v\n%s", out, pkg, err, msg)
+	}
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory: run the benchmark inside the repository")
+		}
+		dir = parent
+	}
+}
+
+// lab is one size's servers: moto behind the counting proxy, the ICA emulator (behind a second proxy that
+// only times its calls for the create timeline; ICA counts come from the emulator's own log).
+type lab struct {
+	env      *env
+	moto     *acctest.Moto
+	awsProxy *awsproxy.Proxy
+	emulator *acctest.Emulator
+	icaProxy *awsproxy.Proxy
+	provider string // the provider "ica" block
+}
+
+func newLab(b *testing.B, e *env) *lab {
+	b.Helper()
+	moto := acctest.NewMoto(b, acctest.MotoOptions{})
+	awsProxy, err := awsproxy.Start(moto.Endpoint, awsproxy.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(awsProxy.Close)
+	// The emulator checks storage configurations against moto directly: those calls are not the provider's.
+	emu := acctest.NewEmulator(b, icaemulator.Options{AWSEndpoint: moto.Endpoint, ValidationDelay: 50 * time.Millisecond})
+	icaProxy, err := awsproxy.Start(emu.URL, awsproxy.Options{Classify: func(r *http.Request, _ []byte) awsproxy.Op {
+		return awsproxy.Op{Service: "ica", Operation: icaOperation(r.Method, r.URL.Path)}
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(icaProxy.Close)
+
+	viaProxy := *moto
+	viaProxy.Endpoint = awsProxy.URL()
+	return &lab{
+		env: e, moto: moto, awsProxy: awsProxy, emulator: emu, icaProxy: icaProxy,
+		provider: acctest.ProviderConfig(&acctest.Emulator{URL: icaProxy.URL(), APIKey: emu.APIKey}, &viaProxy),
+	}
+}
+
+var uuidPattern = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+
+// icaOperation names an ICA call "METHOD /path" with ids as {id}, so calls on different objects add up.
+func icaOperation(method, path string) string {
+	return method + " " + uuidPattern.ReplaceAllString(path, "{id}")
+}
+
+// lifecycle creates the buckets and runs apply, refresh, plan, rotate and destroy, checking each step did
+// what it should (a benchmark of a broken lifecycle would measure nothing). It returns what it measured
+// so far together with the first failure.
+func (l *lab) lifecycle(b *testing.B, connections, buckets int) (bench.Run, error) {
+	b.StopTimer()
+	run := bench.Run{Connections: connections, Buckets: buckets}
+	ctx := context.Background()
+	var bucketNames []string
+	for i := 0; i < buckets; i++ {
+		name := acctest.RandomName("bench")
+		if _, err := l.moto.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+			return run, fmt.Errorf("creating bucket %s in moto: %w", name, err)
+		}
+		bucketNames = append(bucketNames, name)
+	}
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(l.config(bucketNames, connections)), 0o600); err != nil {
+		return run, err
+	}
+	b.StartTimer()
+
+	steps := []struct {
+		name  string
+		args  []string
+		check func() error
+	}{
+		{bench.OpApply, []string{"apply", "-auto-approve", "-parallelism=10", "-var", "rotation=r0"}, func() error {
+			return l.checkCredentials(b, connections, nil)
+		}},
+		// Not -detailed-exitcode: Terraform exits 2 for some refresh-only plans that find nothing
+		// (hashicorp/terraform#36403); the output says whether objects changed.
+		{bench.OpRefresh, []string{"plan", "-refresh-only", "-parallelism=10", "-var", "rotation=r0"}, nil},
+		{bench.OpPlan, []string{"plan", "-detailed-exitcode", "-parallelism=10", "-var", "rotation=r0"}, nil},
+		{bench.OpRotate, []string{"apply", "-auto-approve", "-parallelism=10", "-var", "rotation=r1"}, nil},
+		{bench.OpDestroy, []string{"destroy", "-auto-approve", "-parallelism=10", "-var", "rotation=r1"}, func() error {
+			return l.checkNothingLeft(ctx)
+		}},
+	}
+	var keysBefore map[string]string
+	for _, step := range steps {
+		if step.name == bench.OpRotate {
+			keysBefore = l.credentialKeys(b)
+		}
+		op, output, err := l.terraform(b, dir, step.name, step.args)
+		if step.name == bench.OpApply && connections == 1 {
+			run.Timeline = l.timeline()
+		}
+		op.Summarize()
+		if step.name == bench.OpRefresh || step.name == bench.OpPlan {
+			op.CheckBudget(connections, buckets)
+		}
+		run.Ops = append(run.Ops, op)
+		if err != nil {
+			return run, fmt.Errorf("%s (N=%d): %w\n%s", step.name, connections, err, tail(output, 60))
+		}
+		if op.ExitCode != 0 {
+			what := "failed"
+			if op.ExitCode == 2 && strings.HasPrefix(op.Command, "plan") {
+				what = "shows changes where there should be none"
+			}
+			return run, fmt.Errorf("terraform %s (N=%d) %s (exit %d):\n%s", op.Command, connections, what, op.ExitCode, tail(output, 60))
+		}
+		if step.name == bench.OpRefresh && strings.Contains(output, "Objects have changed outside of Terraform") {
+			return run, fmt.Errorf("refresh right after apply (N=%d) found drift:\n%s", connections, tail(output, 60))
+		}
+		if step.name == bench.OpRotate {
+			if err := l.checkCredentials(b, connections, keysBefore); err != nil {
+				return run, err
+			}
+		}
+		if step.check != nil {
+			if err := step.check(); err != nil {
+				return run, fmt.Errorf("after %s (N=%d): %w", step.name, connections, err)
+			}
+		}
+	}
+	return run, nil
+}
+
+func (l *lab) config(buckets []string, connections int) string {
+	var sb strings.Builder
+	sb.WriteString("terraform {\n  required_providers {\n    ica = { source = \"ica-tf/ica\" }\n  }\n}\n\n")
+	sb.WriteString(l.provider)
+	sb.WriteString("\nvariable \"rotation\" {\n  type = string\n}\n\nlocals {\n  connections = {\n")
+	for i := 0; i < connections; i++ {
+		bucket := i % len(buckets)
+		prefix := fmt.Sprintf("team%02d/", i/len(buckets))
+		fmt.Fprintf(&sb, "    %q = { bucket = %q, prefix = %q }\n", fmt.Sprintf("b%d-%s", bucket, strings.TrimSuffix(prefix, "/")), buckets[bucket], prefix)
+	}
+	sb.WriteString("  }\n}\n\n")
+	sb.WriteString(`resource "ica_s3_connection" "c" {
+  for_each         = local.connections
+  bucket           = each.value.bucket
+  prefix           = each.value.prefix
+  rotation_trigger = var.rotation
+}
+`)
+	return sb.String()
+}
+
+// terraform runs one command and collects what it cost.
+func (l *lab) terraform(b *testing.B, dir, name string, args []string) (bench.OpResult, string, error) {
+	op := bench.OpResult{Name: name, Command: strings.Join(args, " ")}
+	procDir := filepath.Join(dir, "procs-"+name)
+	if err := os.MkdirAll(procDir, 0o755); err != nil {
+		return op, "", err
+	}
+	l.awsProxy.Reset()
+	l.icaProxy.Reset()
+	icaBefore := len(l.emulator.Requests(b))
+
+	cmd := exec.Command(l.env.terraform, append(args, "-input=false", "-no-color")...)
+	cmd.Dir = dir
+	cmd.Env = append(cleanEnv(),
+		"TF_CLI_CONFIG_FILE="+l.env.cliConfig,
+		"CHECKPOINT_DISABLE=1",
+		"TF_IN_AUTOMATION=1",
+		"TF_INPUT=0",
+		"ICA_BENCH_PROVIDER="+l.env.provider,
+		"ICA_BENCH_PROC_DIR="+procDir,
+	)
+	var output bytes.Buffer
+	cmd.Stdout = &output
+	cmd.Stderr = &output
+	start := time.Now()
+	err := cmd.Run()
+	op.WallMS = float64(time.Since(start).Microseconds()) / 1000
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		op.ExitCode = exitErr.ExitCode()
+		err = nil
+	case err != nil:
+		return op, output.String(), fmt.Errorf("running terraform %s: %w", op.Command, err)
+	}
+	_ = os.WriteFile(filepath.Join(dir, name+".log"), output.Bytes(), 0o600)
+
+	op.Calls = map[string]int(l.awsProxy.Counts())
+	for _, r := range l.awsProxy.Log() {
+		if r.Status == 0 || r.Status >= 400 {
+			op.Errors++
+		}
+	}
+	for _, r := range l.emulator.Requests(b)[icaBefore:] {
+		op.Calls["ica:"+icaOperation(r.Method, r.Path)]++
+		if r.Status >= 400 {
+			op.Errors++
+		}
+	}
+	procs, perr := readProcesses(procDir)
+	op.Processes = procs
+	if perr != nil && err == nil {
+		err = perr
+	}
+	return op, output.String(), err
+}
+
+// cleanEnv drops settings that would change what Terraform or the provider does (the provider block sets
+// everything explicitly), so results do not depend on the caller's shell.
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "TF_") || strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "ICA_") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+func readProcesses(dir string) ([]bench.Process, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var out []bench.Process
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var p bench.Process
+		if err := json.Unmarshal(data, &p); err != nil {
+			return nil, fmt.Errorf("launcher record %s: %w", f, err)
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
+	return out, nil
+}
+
+// timeline merges the AWS and ICA calls of the last command, relative to the first.
+func (l *lab) timeline() []bench.Step {
+	records := append(l.awsProxy.Log(), l.icaProxy.Log()...)
+	if len(records) == 0 {
+		return nil
+	}
+	sort.SliceStable(records, func(i, j int) bool { return records[i].Start.Before(records[j].Start) })
+	t0 := records[0].Start
+	steps := make([]bench.Step, 0, len(records))
+	for _, r := range records {
+		steps = append(steps, bench.Step{
+			StartMS:    float64(r.Start.Sub(t0).Microseconds()) / 1000,
+			DurationMS: float64(r.Duration.Microseconds()) / 1000,
+			Call:       r.Op.String(),
+			Status:     r.Status,
+		})
+	}
+	return steps
+}
+
+// credentialKeys maps each ICA credential to the access key id it holds.
+func (l *lab) credentialKeys(b *testing.B) map[string]string {
+	out := map[string]string{}
+	for _, c := range l.emulator.Credentials(b) {
+		out[c.ID] = c.AccessKeyID
+	}
+	return out
+}
+
+// checkCredentials checks ICA holds one credential per connection and, after a rotation (before != nil),
+// that every one of them now holds a different key.
+func (l *lab) checkCredentials(b *testing.B, connections int, before map[string]string) error {
+	now := l.credentialKeys(b)
+	if len(now) < connections {
+		return fmt.Errorf("ICA holds %d credentials, want at least %d (one per connection)", len(now), connections)
+	}
+	if before == nil {
+		return nil
+	}
+	rotated := 0
+	for id, key := range now {
+		if old, ok := before[id]; ok && old != key {
+			rotated++
+		}
+	}
+	if rotated != connections {
+		return fmt.Errorf("rotation changed the key of %d ICA credentials, want %d", rotated, connections)
+	}
+	return nil
+}
+
+// checkNothingLeft checks destroy removed every IAM user and customer policy (moto is private to the size).
+func (l *lab) checkNothingLeft(ctx context.Context) error {
+	users, err := l.moto.IAM.ListUsers(ctx, &iam.ListUsersInput{})
+	if err != nil {
+		return fmt.Errorf("listing IAM users in moto: %w", err)
+	}
+	policies, err := l.moto.IAM.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeLocal})
+	if err != nil {
+		return fmt.Errorf("listing IAM policies in moto: %w", err)
+	}
+	if len(users.Users) > 0 || len(policies.Policies) > 0 {
+		return fmt.Errorf("destroy left %d IAM users and %d policies behind", len(users.Users), len(policies.Policies))
+	}
+	return nil
+}
+
+func tail(s string, lines int) string {
+	var all []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		all = append(all, sc.Text())
+	}
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	return strings.Join(all, "\n")
+}
+
+func gitDescribe(root string) string {
+	cmd := exec.Command("git", "describe", "--always", "--dirty", "--exclude", "*")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func machine() bench.Machine {
+	m := bench.Machine{OS: runtime.GOOS + "/" + runtime.GOARCH, CPUs: runtime.NumCPU()}
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+				if kb, err := strconv.ParseFloat(f[1], 64); err == nil {
+					m.MemoryGB = kb / (1 << 20)
+				}
+			}
+		}
+	}
+	return m
+}

@@ -1,0 +1,20 @@
+// Package bench measures the provider the way users run it: the real Terraform CLI driving the built
+// provider binary against moto and the ICA emulator, for N = 1, 10 and 50 ica_s3_connection resources
+// (several prefixes on each of several buckets).
+//
+// Run it with `make bench`, or
+//
+//	go test ./internal/bench/ -run '^$' -bench . -benchtime 1x -timeout 60m
+//	go test ./internal/bench/ -run '^$' -bench 'Connections/N=10$' -benchtime 1x   # one size
+//
+// For each size it applies, refreshes (plan -refresh-only), plans with no changes (plan -detailed-exitcode
+// must exit 0), rotates every key (a new rotation_trigger) and destroys, and records for each Terraform
+// command: wall time; API calls split by AWS service (counted by internal/awsproxy in front of moto) and ICA
+// (the emulator's request log), reads versus writes, and calls answered with errors; and for every provider
+// process Terraform started: peak resident memory and start-up time (measured by cmd/benchlauncher, which
+// Terraform runs in place of the provider through a dev_overrides CLI configuration). No-change operations are
+// checked against the issue's budget. Results go to bench-results/<UTC timestamp>.json (directory overridable
+// with ICA_BENCH_RESULTS) and a table on stdout; cmd/benchcompare prints the differences between two results.
+//
+// Nothing here runs during `go test` without -bench: the package has no tests, only the benchmark.
+package bench

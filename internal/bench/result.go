@@ -1,0 +1,231 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/awsproxy"
+)
+
+// Report is one benchmark run: what was measured, where, and the results per size.
+type Report struct {
+	Date      time.Time `json:"date"`
+	Commit    string    `json:"commit,omitempty"`
+	Command   string    `json:"command"`
+	Machine   Machine   `json:"machine"`
+	Terraform string    `json:"terraform"`
+	Go        string    `json:"go"`
+	Runs      []Run     `json:"runs"`
+}
+
+// Machine describes the computer the numbers come from.
+type Machine struct {
+	OS       string  `json:"os"`
+	CPUs     int     `json:"cpus"`
+	CPUModel string  `json:"cpu_model,omitempty"`
+	MemoryGB float64 `json:"memory_gb,omitempty"`
+}
+
+// Run is the lifecycle of N connections on a number of buckets.
+type Run struct {
+	Connections int        `json:"connections"`
+	Buckets     int        `json:"buckets"`
+	Ops         []OpResult `json:"ops"`
+	// Timeline lists the API calls of the create (first apply) in start order, for N=1, to show which steps
+	// ran in parallel and which waited for each other.
+	Timeline []Step `json:"create_timeline,omitempty"`
+}
+
+// The operations of a run, in order.
+const (
+	OpApply   = "apply"   // terraform apply: create everything
+	OpRefresh = "refresh" // terraform plan -refresh-only, nothing changed
+	OpPlan    = "plan"    // terraform plan, nothing changed: must exit 0
+	OpRotate  = "rotate"  // terraform apply with a new rotation_trigger on every connection
+	OpDestroy = "destroy" // terraform destroy
+)
+
+// OpResult is one Terraform command.
+type OpResult struct {
+	Name     string  `json:"name"`
+	Command  string  `json:"command"`
+	WallMS   float64 `json:"wall_ms"`
+	ExitCode int     `json:"exit_code"`
+	// Calls counts API calls by "service:Operation" (AWS, from the counting proxy in front of moto) and
+	// "ica:METHOD /path" with ids as {id} (from the ICA emulator's request log).
+	Calls     map[string]int `json:"calls"`
+	ByService map[string]int `json:"by_service"`
+	Total     int            `json:"total"`
+	Reads     int            `json:"reads"`
+	Writes    int            `json:"writes"`
+	// Errors counts calls answered with a status >= 400 (e.g. the 404 of a bucket without CORS).
+	Errors       int       `json:"errors"`
+	Processes    []Process `json:"processes"`
+	PeakRSSMB    float64   `json:"peak_rss_mb"`
+	MaxStartupMS float64   `json:"max_startup_ms"`
+	Budget       *Budget   `json:"budget,omitempty"`
+}
+
+// Process is one provider process as the launcher measured it.
+type Process struct {
+	PID        int      `json:"pid"`
+	StartupMS  float64  `json:"startup_ms"` // start to go-plugin handshake line
+	LifetimeMS float64  `json:"lifetime_ms"`
+	MaxRSSKB   int64    `json:"max_rss_kb"` // peak resident memory (wait4 rusage)
+	ExitCode   int      `json:"exit_code"`
+	Args       []string `json:"args,omitempty"`
+}
+
+// Budget is the issue's limit for a no-change plan or refresh: no writes, at most 5 calls per connection +
+// 3 per bucket + 2 per provider process, and under 60 MB peak memory per provider process.
+type Budget struct {
+	MaxCalls   int      `json:"max_calls"`
+	MaxWrites  int      `json:"max_writes"`
+	MaxRSSMB   float64  `json:"max_rss_mb"`
+	OK         bool     `json:"ok"`
+	Violations []string `json:"violations,omitempty"`
+}
+
+// Step is one API call in a timeline, relative to the first call of the operation.
+type Step struct {
+	StartMS    float64 `json:"start_ms"`
+	DurationMS float64 `json:"duration_ms"`
+	Call       string  `json:"call"`
+	Status     int     `json:"status"`
+}
+
+// Budget constants from the issue.
+const (
+	budgetPerConnection = 5
+	budgetPerBucket     = 3
+	budgetPerProcess    = 2
+	budgetRSSMB         = 60
+)
+
+// IsWrite classifies a Calls key. ICA calls are writes unless they are GETs or the token mint (which changes
+// nothing in the tenant); AWS calls follow awsproxy.IsWrite.
+func IsWrite(key string) bool {
+	service, op, _ := strings.Cut(key, ":")
+	if service == "ica" {
+		method, path, _ := strings.Cut(op, " ")
+		return method != "GET" && path != "/api/tokens"
+	}
+	return awsproxy.IsWrite(op)
+}
+
+// Summarize fills the totals, per-service sums and memory figures from Calls and Processes.
+func (o *OpResult) Summarize() {
+	o.ByService = map[string]int{}
+	o.Total, o.Reads, o.Writes = 0, 0, 0
+	for k, v := range o.Calls {
+		service, _, _ := strings.Cut(k, ":")
+		o.ByService[service] += v
+		o.Total += v
+		if IsWrite(k) {
+			o.Writes += v
+		} else {
+			o.Reads += v
+		}
+	}
+	o.PeakRSSMB, o.MaxStartupMS = 0, 0
+	for _, p := range o.Processes {
+		o.PeakRSSMB = max(o.PeakRSSMB, float64(p.MaxRSSKB)/1024)
+		o.MaxStartupMS = max(o.MaxStartupMS, p.StartupMS)
+	}
+}
+
+// CheckBudget sets o.Budget for a no-change operation (refresh, plan) of a run.
+func (o *OpResult) CheckBudget(connections, buckets int) {
+	b := &Budget{
+		MaxCalls: budgetPerConnection*connections + budgetPerBucket*buckets + budgetPerProcess*len(o.Processes),
+		MaxRSSMB: budgetRSSMB,
+	}
+	if o.Total > b.MaxCalls {
+		b.Violations = append(b.Violations, fmt.Sprintf("%d calls > %d (5×%d connections + 3×%d buckets + 2×%d processes)",
+			o.Total, b.MaxCalls, connections, buckets, len(o.Processes)))
+	}
+	if o.Writes > b.MaxWrites {
+		b.Violations = append(b.Violations, fmt.Sprintf("%d write calls, want none: %s", o.Writes, strings.Join(o.writeKeys(), ", ")))
+	}
+	if o.PeakRSSMB >= b.MaxRSSMB {
+		b.Violations = append(b.Violations, fmt.Sprintf("peak memory %.1f MB >= %.0f MB", o.PeakRSSMB, b.MaxRSSMB))
+	}
+	b.OK = len(b.Violations) == 0
+	o.Budget = b
+}
+
+func (o *OpResult) writeKeys() []string {
+	var out []string
+	for _, k := range sortedKeys(o.Calls) {
+		if IsWrite(k) {
+			out = append(out, fmt.Sprintf("%s×%d", k, o.Calls[k]))
+		}
+	}
+	return out
+}
+
+// PerConnection is Total divided by the number of connections.
+func (o *OpResult) PerConnection(connections int) float64 {
+	if connections == 0 {
+		return 0
+	}
+	return float64(o.Total) / float64(connections)
+}
+
+// Op returns the named operation of a run, or nil.
+func (r *Run) Op(name string) *OpResult {
+	for i := range r.Ops {
+		if r.Ops[i].Name == name {
+			return &r.Ops[i]
+		}
+	}
+	return nil
+}
+
+// Save writes the report as indented JSON, creating the directory.
+func (r *Report) Save(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("creating the directory for benchmark results %s: %w", path, err)
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding benchmark results: %w", err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing benchmark results to %s: %w", path, err)
+	}
+	return nil
+}
+
+// Load reads a report written by Save.
+func Load(path string) (*Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading benchmark results: %w", err)
+	}
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s is not a benchmark result (JSON written by internal/bench): %w", path, err)
+	}
+	return &r, nil
+}
+
+// sortedKeys orders call keys by count (highest first), then name.
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	return keys
+}
