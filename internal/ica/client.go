@@ -347,7 +347,7 @@ func (c *Client) send(ctx context.Context, req request, query string, header htt
 		return response{}, fmt.Errorf("building ICA %s %s: %w", req.method, req.path, err)
 	}
 	for k, v := range header {
-		hreq.Header[k] = v
+		hreq.Header[http.CanonicalHeaderKey(k)] = v
 	}
 	hreq.Header.Set("Accept", acceptHeader)
 	hreq.Header.Set("User-Agent", c.userAgent)
