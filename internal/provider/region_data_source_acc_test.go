@@ -141,7 +141,7 @@ func TestAccRegionDataSource_invalid(t *testing.T) {
 			step(`
   name       = "Australia"
   aws_region = "ap-southeast-2"`, `Invalid Attribute Combination`),
-			step(``, `Invalid Attribute Combination|No attribute specified`),
+			step(``, `Exactly one of these attributes must be configured`),
 		},
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -32,13 +33,26 @@ func (c credConfig) hcl(e *acctest.Emulator) string {
 	if c.stored {
 		fmt.Fprintf(&b, "  secret_access_key = %q\n", c.secret)
 	} else {
-		fmt.Fprintf(&b, "  secret_access_key_wo         = %q\n  secret_access_key_wo_version = %d\n", c.secret, c.version)
+		fmt.Fprintf(&b, "  secret_access_key_wo         = var.secret\n  secret_access_key_wo_version = %d\n", c.version)
 	}
 	if c.shared {
 		b.WriteString("  shared = true\n")
 	}
 	b.WriteString("}\n")
+	if !c.stored {
+		// As users should pass it: an ephemeral variable is kept out of plan and state by Terraform itself,
+		// so finding the secret there would be the provider's fault.
+		b.WriteString("\nvariable \"secret\" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n")
+	}
 	return b.String()
+}
+
+// vars supplies the ephemeral variable of the write-only form.
+func (c credConfig) vars() config.Variables {
+	if c.stored {
+		return nil
+	}
+	return config.Variables{"secret": config.StringVariable(c.secret)}
 }
 
 // emulatorHolds checks what the emulator stores for the credential named name.
@@ -85,7 +99,8 @@ func TestAccSecretCredential_lifecycle(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{
 			{
-				Config: v1.hcl(emu),
+				Config:          v1.hcl(emu),
+				ConfigVariables: v1.vars(),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(credAddr, plancheck.ResourceActionCreate), noSecretInPlan{secret1}},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -109,7 +124,8 @@ func TestAccSecretCredential_lifecycle(t *testing.T) {
 			},
 			{
 				// A new write-only secret is sent once, in place, when the version changes.
-				Config: v2.hcl(emu),
+				Config:          v2.hcl(emu),
+				ConfigVariables: v2.vars(),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(credAddr, plancheck.ResourceActionUpdate), noSecretInPlan{secret2}},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -123,7 +139,8 @@ func TestAccSecretCredential_lifecycle(t *testing.T) {
 				),
 			},
 			{
-				Config: v3.hcl(emu),
+				Config:          v3.hcl(emu),
+				ConfigVariables: v3.vars(),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(credAddr, plancheck.ResourceActionUpdate)},
 				},
@@ -133,7 +150,8 @@ func TestAccSecretCredential_lifecycle(t *testing.T) {
 				),
 			},
 			{
-				Config: v4.hcl(emu),
+				Config:          v4.hcl(emu),
+				ConfigVariables: v4.vars(),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(credAddr, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -144,8 +162,9 @@ func TestAccSecretCredential_lifecycle(t *testing.T) {
 				),
 			},
 			{
-				Config:      v5.hcl(emu),
-				ExpectError: errRE(`ICA cannot unshare a credential`),
+				Config:          v5.hcl(emu),
+				ConfigVariables: v5.vars(),
+				ExpectError:     errRE(`ICA cannot unshare a credential`),
 			},
 			{
 				ResourceName:            credAddr,
@@ -153,6 +172,7 @@ func TestAccSecretCredential_lifecycle(t *testing.T) {
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"access_key_id", "secret_access_key_wo_version", "shared"},
 				Config:                  v4.hcl(emu),
+				ConfigVariables:         v4.vars(),
 			},
 			{
 				ResourceName:            credAddr,
@@ -161,10 +181,12 @@ func TestAccSecretCredential_lifecycle(t *testing.T) {
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"access_key_id", "secret_access_key_wo_version", "shared"},
 				Config:                  v4.hcl(emu),
+				ConfigVariables:         v4.vars(),
 			},
 			{
 				// A new name is a new credential; the old one stays in ICA (no delete API).
-				Config: renamed.hcl(emu),
+				Config:          renamed.hcl(emu),
+				ConfigVariables: renamed.vars(),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(credAddr, plancheck.ResourceActionDestroyBeforeCreate)},
 				},
@@ -197,7 +219,8 @@ func TestAccSecretCredential_storedSecret(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{
 			{
-				Config: c1.hcl(emu),
+				Config:          c1.hcl(emu),
+				ConfigVariables: c1.vars(),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -208,7 +231,8 @@ func TestAccSecretCredential_storedSecret(t *testing.T) {
 				),
 			},
 			{
-				Config: c2.hcl(emu),
+				Config:          c2.hcl(emu),
+				ConfigVariables: c2.vars(),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(credAddr, plancheck.ResourceActionUpdate)},
 				},
@@ -232,12 +256,14 @@ func TestAccSecretCredential_drift(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{
 			{
-				Config: cfg.hcl(emu),
-				Check:  captureAttr(credAddr, "id", &id),
+				Config:          cfg.hcl(emu),
+				ConfigVariables: cfg.vars(),
+				Check:           captureAttr(credAddr, "id", &id),
 			},
 			{
-				PreConfig: func() { emu.DeleteCredential(t, id) },
-				Config:    cfg.hcl(emu),
+				PreConfig:       func() { emu.DeleteCredential(t, id) },
+				Config:          cfg.hcl(emu),
+				ConfigVariables: cfg.vars(),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(credAddr, plancheck.ResourceActionCreate)},
 				},
@@ -269,8 +295,9 @@ func TestAccSecretCredential_destroyThenAdopt(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{
 			{
-				Config: cfg.hcl(emu),
-				Check:  resource.ComposeAggregateTestCheckFunc(captureAttr(credAddr, "id", &id), log.skip(t)),
+				Config:          cfg.hcl(emu),
+				ConfigVariables: cfg.vars(),
+				Check:           resource.ComposeAggregateTestCheckFunc(captureAttr(credAddr, "id", &id), log.skip(t)),
 			},
 			{
 				// Destroy: no request changes anything in ICA, and the credential is still there.
@@ -281,7 +308,8 @@ func TestAccSecretCredential_destroyThenAdopt(t *testing.T) {
 				),
 			},
 			{
-				Config: again.hcl(emu),
+				Config:          again.hcl(emu),
+				ConfigVariables: again.vars(),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrPtr(credAddr, "id", &id),
 					emulatorHolds(t, emu, cfg.name, cfg.keyID, again.secret),
@@ -301,25 +329,28 @@ func TestAccSecretCredential_importErrors(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps: []resource.TestStep{
 			{
-				Config:        cfg.hcl(emu),
-				ResourceName:  credAddr,
-				ImportState:   true,
-				ImportStateId: "name:no-such-credential",
-				ExpectError:   errRE(`No ICA storage credential has this name`),
+				Config:          cfg.hcl(emu),
+				ConfigVariables: cfg.vars(),
+				ResourceName:    credAddr,
+				ImportState:     true,
+				ImportStateId:   "name:no-such-credential",
+				ExpectError:     errRE(`No ICA storage credential has this name`),
 			},
 			{
-				Config:        cfg.hcl(emu),
-				ResourceName:  credAddr,
-				ImportState:   true,
-				ImportStateId: "not-a-uuid",
-				ExpectError:   errRE(`neither a storage credential UUID nor name:<name>`),
+				Config:          cfg.hcl(emu),
+				ConfigVariables: cfg.vars(),
+				ResourceName:    credAddr,
+				ImportState:     true,
+				ImportStateId:   "not-a-uuid",
+				ExpectError:     errRE(`neither a storage credential UUID nor name:<name>`),
 			},
 			{
-				Config:        cfg.hcl(emu),
-				ResourceName:  credAddr,
-				ImportState:   true,
-				ImportStateId: "0f8fad5b-d9cb-469f-a165-70867728950e",
-				ExpectError:   errRE(`Cannot import non-existent remote object`),
+				Config:          cfg.hcl(emu),
+				ConfigVariables: cfg.vars(),
+				ResourceName:    credAddr,
+				ImportState:     true,
+				ImportStateId:   "0f8fad5b-d9cb-469f-a165-70867728950e",
+				ExpectError:     errRE(`Cannot import non-existent remote object`),
 			},
 		},
 	})
@@ -346,7 +377,7 @@ func TestAccSecretCredential_invalidInput(t *testing.T) {
   access_key_id = "not a key"
   secret_access_key_wo = "s"`, `is not an AWS access key ID`),
 			step(`name = "ok"
-  access_key_id = "AKIAIOSFODNN7EXAMPLE"`, `No attribute specified when one \(and only one\)`),
+  access_key_id = "AKIAIOSFODNN7EXAMPLE"`, `Exactly one of these attributes must be configured`),
 			step(`name = "ok"
   access_key_id = "AKIAIOSFODNN7EXAMPLE"
   secret_access_key = "a"

@@ -332,7 +332,7 @@ func TestAccStorageConfiguration_errorStatus(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:      f.config(name, f.bucket, `  prefix = "ica/"`),
-				ExpectError: errRE(`ICA reports the storage configuration "` + name + `" \(\S+\) in ERROR: \S+`),
+				ExpectError: errRE(`ICA reports the storage configuration "` + name + `" \(\S+\) in ERROR: .*InvalidAccessKeyId`),
 			},
 			{
 				// The configuration stays in ICA; the next apply adopts it, validates it again and fails again.
@@ -343,7 +343,7 @@ func TestAccStorageConfiguration_errorStatus(t *testing.T) {
 					}
 				},
 				Config:      f.config(name, f.bucket, `  prefix = "ica/"`),
-				ExpectError: errRE(`ICA reports the storage configuration "` + name + `" \(\S+\) in ERROR: \S+`),
+				ExpectError: errRE(`ICA reports the storage configuration "` + name + `" \(\S+\) in ERROR: .*InvalidAccessKeyId`),
 			},
 		},
 	})
