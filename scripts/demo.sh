@@ -145,12 +145,18 @@ moto_url="http://127.0.0.1:$moto_port"
 wait_for_http moto "$moto_url/moto-api/"
 info "moto:         $moto_url (pid ${pids[-1]})"
 
-ica_port="$(free_port)"
 ica_key="demo-api-key"
-"$work/bin/ica-emulator" -listen "127.0.0.1:$ica_port" -api-key "$ica_key" \
-  -aws-endpoint "$moto_url" -validation-delay 1s >"$work/ica-emulator.log" 2>&1 &
+# Port 0: the emulator picks a free port and prints its URL on stdout.
+"$work/bin/ica-emulator" -listen 127.0.0.1:0 -api-key "$ica_key" \
+  -aws-endpoint "$moto_url" -validation-delay 1s >"$work/ica-emulator.out" 2>"$work/ica-emulator.log" &
 pids+=($!)
-ica_url="http://127.0.0.1:$ica_port"
+ica_url=""
+for _ in $(seq 1 50); do
+  ica_url="$(sed -n 's/^ica-emulator listening on //p' "$work/ica-emulator.out")"
+  [[ -n "$ica_url" ]] && break
+  sleep 0.1
+done
+[[ -n "$ica_url" ]] || fail "the ICA emulator did not start; see $work/ica-emulator.log"
 wait_for_http "the ICA emulator" "$ica_url/api/tokens" -X POST -H "X-API-Key: $ica_key"
 info "ICA emulator: $ica_url (pid ${pids[-1]})"
 
