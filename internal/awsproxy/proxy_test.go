@@ -238,7 +238,7 @@ func TestClassifyRequests(t *testing.T) {
 		})
 	}
 
-	presigned := httptest.NewRequest("GET", "/b/k?X-Amz-Credential="+url.QueryEscape("AKIA/20261128/us-east-1/s3/aws4_request")+"&X-Amz-Signature=x", nil)
+	presigned := httptest.NewRequest(http.MethodGet, "/b/k?X-Amz-Credential="+url.QueryEscape("AKIA/20261128/us-east-1/s3/aws4_request")+"&X-Amz-Signature=x", nil)
 	if got := awsproxy.Classify(presigned, nil).String(); got != "s3:GetObject" {
 		t.Errorf("presigned GET = %s, want s3:GetObject", got)
 	}

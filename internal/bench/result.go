@@ -189,14 +189,14 @@ func (r *Run) Op(name string) *OpResult {
 
 // Save writes the report as indented JSON, creating the directory.
 func (r *Report) Save(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return fmt.Errorf("creating the directory for benchmark results %s: %w", path, err)
 	}
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding benchmark results: %w", err)
 	}
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("writing benchmark results to %s: %w", path, err)
 	}
 	return nil

@@ -41,7 +41,7 @@ func run() int {
 		return 1
 	}
 
-	cmd := exec.Command(provider, os.Args[1:]...)
+	cmd := exec.Command(provider, os.Args[1:]...) //nolint:gosec // G702: running the benchmark's provider build is this program's job
 	cmd.Stdin = os.Stdin
 	cmd.Stderr = os.Stderr
 	// If the launcher dies first (Terraform gave up waiting and killed it), the provider must not linger.
@@ -93,7 +93,7 @@ func run() int {
 		rec.MaxRSSKB = ru.Maxrss // kilobytes on Linux
 	}
 	if data, err := json.Marshal(rec); err == nil {
-		_ = os.WriteFile(filepath.Join(dir, strconv.Itoa(rec.PID)+".json"), data, 0o600)
+		_ = os.WriteFile(filepath.Join(dir, strconv.Itoa(rec.PID)+".json"), data, 0o600) //nolint:gosec // G703: the benchmark chose dir
 	}
 	var exitErr *exec.ExitError
 	if waitErr != nil && !errors.As(waitErr, &exitErr) {
