@@ -395,3 +395,38 @@ func TestAccSecretCredential_invalidInput(t *testing.T) {
 		},
 	})
 }
+
+// Transient ICA failures are retried: the apply succeeds and the credential is created once.
+func TestAccSecretCredential_transientFaults(t *testing.T) {
+	unsetICAEnv(t)
+	emu := acctest.NewEmulator(t, icaemulator.Options{})
+	log := &writeLog{e: emu}
+	cfg := credConfig{name: acctest.RandomName("tf-cred"), keyID: "AKIAIOSFODNN7EXAMPLE", secret: "s-" + acctest.RandomName("s"), version: 1}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				emu.InjectFault(t, acctest.Fault{Method: "GET", Path: "/api/storageCredentials*", Status: 503, Count: 2})
+			},
+			Config:          cfg.hcl(emu),
+			ConfigVariables: cfg.vars(),
+			Check: resource.ComposeAggregateTestCheckFunc(
+				emulatorHolds(t, emu, cfg.name, cfg.keyID, cfg.secret),
+				log.expectWrites(t, "POST /api/storageCredentials"),
+				func(*terraform.State) error {
+					failed := 0
+					for _, r := range emu.Requests(t) {
+						if r.Method == "GET" && r.Status == 503 {
+							failed++
+						}
+					}
+					if failed != 2 {
+						return fmt.Errorf("want the 2 injected 503s in the request log, got %d", failed)
+					}
+					return nil
+				},
+			),
+		}},
+	})
+}

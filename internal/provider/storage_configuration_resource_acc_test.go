@@ -450,3 +450,120 @@ resource "ica_storage_configuration" "test" {
 		}},
 	})
 }
+
+// ICA's monitoring turns a configuration ERROR when its key is deleted: refresh shows the new status, and
+// after the key is replaced, changing revalidate_trigger validates it again and it settles OK.
+func TestAccStorageConfiguration_revalidateAfterError(t *testing.T) {
+	moto := acctest.NewMoto(t, acctest.MotoOptions{EnforceIAM: true})
+	ctx := context.Background()
+	user := acctest.RandomName("tf-sc-user")
+	if _, err := moto.IAM.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := moto.IAM.PutUserPolicy(ctx, &iam.PutUserPolicyInput{
+		UserName:       aws.String(user),
+		PolicyName:     aws.String("s3"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	newKey := func() (string, string) {
+		k, err := moto.IAM.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey)
+	}
+	// IAM allows two keys per user: the second replaces the first once that is deleted.
+	key1, secret1 := newKey()
+	key2, secret2 := newKey()
+	f := newStorageFixture(t, moto, key1, secret1, 200*time.Millisecond)
+	client := icaClient(t, f.emu)
+	name := acctest.RandomName("sc")
+	var id string
+
+	// config renders the credential with the given key, the configuration with the given trigger. No prefix:
+	// moto's IAM-enforcing signature check rejects ListObjectsV2 with a "/" in the prefix (SignatureDoesNotMatch).
+	config := func(keyID, secret, trigger string) string {
+		return acctest.ProviderConfig(f.emu, nil) + fmt.Sprintf(`
+data "ica_region" "here" {
+  aws_region = %q
+}
+
+resource "ica_secret_credential" "c" {
+  name              = "tf-revalidate"
+  access_key_id     = %q
+  secret_access_key = %q
+}
+
+resource "ica_storage_configuration" "test" {
+  name               = %q
+  credential_id      = ica_secret_credential.c.id
+  region_id          = data.ica_region.here.id
+  bucket             = %q
+  revalidate_trigger = %q
+}
+`, moto.Region, keyID, secret, name, f.bucket, trigger)
+	}
+
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config: config(key1, secret1, "1"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					captureAttr(scAddr, "id", &id),
+					resource.TestCheckResourceAttr(scAddr, "status", "OK"),
+				),
+			},
+			{
+				// The key is deleted behind Terraform's back and ICA notices.
+				PreConfig: func() {
+					if _, err := moto.IAM.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String(user), AccessKeyId: aws.String(key1)}); err != nil {
+						t.Fatal(err)
+					}
+					if err := client.ValidateStorageConfiguration(ctx, id); err != nil {
+						t.Fatal(err)
+					}
+					waitForStatus(t, client, id, ica.StatusError)
+				},
+				RefreshState: true,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr(scAddr, "status", "ERROR"),
+					resource.TestCheckResourceAttrSet(scAddr, "error_message"),
+				),
+			},
+			{
+				// A new key in the credential and a new trigger: validated again, OK, in place.
+				Config: config(key2, secret2, "2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scAddr, plancheck.ResourceActionUpdate)},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttrPtr(scAddr, "id", &id),
+					resource.TestCheckResourceAttr(scAddr, "status", "OK"),
+					resource.TestCheckNoResourceAttr(scAddr, "error_message"),
+				),
+			},
+		},
+	})
+}
+
+func waitForStatus(t *testing.T, c *ica.Client, id, want string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		sc, err := c.GetStorageConfiguration(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sc.Status == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("storage configuration %s is %s, want %s", id, sc.Status, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
