@@ -235,6 +235,14 @@ func (l *lab) lifecycle(b *testing.B, connections, buckets int) (bench.Run, erro
 	}
 	b.StartTimer()
 
+	if connections == 1 {
+		op, err := l.regionsOnly(b)
+		run.Ops = append(run.Ops, op)
+		if err != nil {
+			return run, err
+		}
+	}
+
 	steps := []struct {
 		name  string
 		args  []string
@@ -293,9 +301,34 @@ func (l *lab) lifecycle(b *testing.B, connections, buckets int) (bench.Run, erro
 	return run, nil
 }
 
+const terraformBlock = "terraform {\n  required_providers {\n    ica = { source = \"ica-tf/ica\" }\n  }\n}\n\n"
+
+// regionsOnly plans a configuration that only reads ica_regions, with the same provider block: start-up cost
+// and proof that nothing is configured eagerly.
+func (l *lab) regionsOnly(b *testing.B) (bench.OpResult, error) {
+	dir := b.TempDir()
+	config := terraformBlock + l.provider + `
+data "ica_regions" "all" {}
+
+output "regions" {
+  value = length(data.ica_regions.all.regions)
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+		return bench.OpResult{Name: bench.OpRegions}, err
+	}
+	op, output, err := l.terraform(b, dir, bench.OpRegions, []string{"plan"})
+	op.Summarize()
+	op.CheckNoCalls()
+	if err == nil && op.ExitCode != 0 {
+		err = fmt.Errorf("terraform plan of a configuration reading ica_regions failed (exit %d):\n%s", op.ExitCode, tail(output, 40))
+	}
+	return op, err
+}
+
 func (l *lab) config(buckets []string, connections int) string {
 	var sb strings.Builder
-	sb.WriteString("terraform {\n  required_providers {\n    ica = { source = \"ica-tf/ica\" }\n  }\n}\n\n")
+	sb.WriteString(terraformBlock)
 	sb.WriteString(l.provider)
 	sb.WriteString("\nvariable \"rotation\" {\n  type = string\n}\n\nlocals {\n  connections = {\n")
 	for i := 0; i < connections; i++ {

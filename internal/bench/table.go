@@ -75,7 +75,7 @@ func writeTimeline(w io.Writer, steps []Step) {
 		from := int(s.StartMS * scale)
 		n := max(1, int(math.Round(s.DurationMS*scale)))
 		bar := strings.Repeat(" ", from) + strings.Repeat("#", min(n, width-from+1))
-		fmt.Fprintf(tw, "  %7.0f ms\t%6.0f ms\t%s\t|%-*s|\t%d\n", s.StartMS, s.DurationMS, s.Call, width+1, bar, s.Status)
+		fmt.Fprintf(tw, "  %7.1f ms\t%6.1f ms\t%s\t|%-*s|\t%d\n", s.StartMS, s.DurationMS, s.Call, width+1, bar, s.Status)
 	}
 	_ = tw.Flush()
 }
@@ -84,6 +84,15 @@ func writeTimeline(w io.Writer, steps []Step) {
 func Compare(w io.Writer, before, after *Report) {
 	fmt.Fprintf(w, "before: %s commit %s\nafter:  %s commit %s\n",
 		before.Date.Format("2006-01-02 15:04"), before.Commit, after.Date.Format("2006-01-02 15:04"), after.Commit)
+	for _, rb := range before.Runs {
+		found := false
+		for _, ra := range after.Runs {
+			found = found || (ra.Connections == rb.Connections && ra.Buckets == rb.Buckets)
+		}
+		if !found {
+			fmt.Fprintf(w, "\nN=%d on %d buckets: not in the second report\n", rb.Connections, rb.Buckets)
+		}
+	}
 	for i := range after.Runs {
 		na := &after.Runs[i]
 		var nb *Run
