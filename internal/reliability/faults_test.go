@@ -27,6 +27,9 @@ type faultCase struct {
 	// error matching step (it names the step that failed), and the next apply, without the fault, converges.
 	transient bool
 	step      *regexp.Regexp
+	// ambiguous faults hit a write that happened although its answer was lost: the apply may succeed or fail
+	// naming the step; either way the next apply converges with no duplicate.
+	ambiguous bool
 }
 
 // faultsInjected counts the scenarios that ran, for RELIABILITY.md.
@@ -44,8 +47,8 @@ const permanent = 1000
 type faultTarget struct {
 	// configs returns the configuration before (v0) and after (v1) the change the phase makes.
 	configs func(env *faultEnv, phase string) (v0, v1 string)
-	// credentialNames are the ICA credential names the scenario may create (no duplicates allowed).
-	credentialNames func(env *faultEnv) []string
+	// converged, when set, checks the objects after the convergence step.
+	converged func(t *testing.T, env *faultEnv) error
 }
 
 type faultEnv struct {
@@ -67,6 +70,7 @@ func runFaultCase(t *testing.T, target faultTarget, fc faultCase) {
 	v0, v1 := target.configs(env, fc.phase)
 
 	var rule *awsproxy.Rule
+	var inFaultStep bool
 	inject := func() {
 		if fc.ica != nil {
 			env.emu.InjectFault(t, *fc.ica)
@@ -80,6 +84,7 @@ func runFaultCase(t *testing.T, target faultTarget, fc faultCase) {
 		}
 	}
 	clear := func() {
+		inFaultStep = false
 		env.emu.ClearFaults(t)
 		env.front.Proxy.ClearFaults()
 	}
@@ -94,8 +99,20 @@ func runFaultCase(t *testing.T, target faultTarget, fc faultCase) {
 	default:
 		t.Fatalf("unknown phase %q", fc.phase)
 	}
-	if !fc.transient {
+	if !fc.transient && !fc.ambiguous {
 		faultStep.ExpectError = fc.step
+	}
+	// An ambiguous fault step may fail; ErrorCheck (used only by steps without ExpectError) accepts that
+	// failure when it names the step, and only during that step.
+	errorCheck := func(err error) error {
+		if fc.ambiguous && inFaultStep && fc.step.MatchString(err.Error()) {
+			return nil
+		}
+		return err
+	}
+	if fc.ambiguous {
+		pre := faultStep.PreConfig
+		faultStep.PreConfig = func() { inFaultStep = true; pre() }
 	}
 	fired := func(*terraform.State) error {
 		if fc.aws != nil && rule.Fired() == 0 {
@@ -121,20 +138,26 @@ func runFaultCase(t *testing.T, target faultTarget, fc faultCase) {
 	}
 	// Without the fault, a plain apply converges and the plan after it is empty (checked by the framework).
 	steps = append(steps, resource.TestStep{PreConfig: clear, Config: after, Check: func(s *terraform.State) error {
-		if fc.transient {
-			return nil
+		if !fc.transient {
+			if err := fired(s); err != nil {
+				return err
+			}
 		}
-		return fired(s)
+		if target.converged != nil {
+			return target.converged(t, env)
+		}
+		return nil
 	}})
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
 		Steps:                    steps,
+		ErrorCheck:               errorCheck,
 		CheckDestroy: func(*terraform.State) error {
 			if objs := scenarioObjects(t, m, env.token, env.bucket); !objs.empty() {
 				return fmt.Errorf("destroy left AWS objects behind: %s", objs)
 			}
-			return noDuplicateCredentials(env.emu.Credentials(t), target.credentialNames(env))
+			return noDuplicateCredentials(env.emu.Credentials(t))
 		},
 	})
 	faultsInjected.Add(1)
@@ -151,15 +174,15 @@ func sawStatus(reqs []acctest.EmulatorRequest, status int) bool {
 
 // noDuplicateCredentials fails when ICA holds a name twice: with no delete API, a retried or re-run create
 // that does not adopt the existing credential piles them up.
-func noDuplicateCredentials(creds []acctest.EmulatorCredential, names []string) error {
+func noDuplicateCredentials(creds []acctest.EmulatorCredential) error {
 	count := map[string]int{}
 	for _, c := range creds {
 		count[c.Name]++
 	}
 	var dups []string
-	for _, n := range names {
-		if count[n] > 1 {
-			dups = append(dups, fmt.Sprintf("%s ×%d", n, count[n]))
+	for n, c := range count {
+		if c > 1 {
+			dups = append(dups, fmt.Sprintf("%s ×%d", n, c))
 		}
 	}
 	if len(dups) > 0 {
@@ -187,7 +210,6 @@ resource "ica_secret_credential" "c" {
 		}
 		return cfg(1, false), cfg(2, false)
 	},
-	credentialNames: func(env *faultEnv) []string { return []string{env.token} },
 }
 
 var createCredentialStep = regexp.MustCompile(`(?is)create\s+ICA\s+storage\s+credential`)
@@ -223,6 +245,113 @@ func TestFaultsSecretCredential(t *testing.T) {
 		t.Run(fc.name, func(t *testing.T) {
 			t.Parallel()
 			runFaultCase(t, credentialTarget, fc)
+		})
+	}
+}
+
+// connectionTarget: ica_s3_connection. "update" changes the prefix (a new policy version) and the CORS
+// origins, "rotate" changes rotation_trigger.
+var connectionTarget = faultTarget{
+	configs: func(env *faultEnv, phase string) (string, string) {
+		cfg := func(prefix, origin, rotation string) string {
+			return env.front.providerConfig(env.emu) + fmt.Sprintf(`
+resource "ica_s3_connection" "c" {
+  bucket               = %q
+  prefix               = %q
+  cors_allowed_origins = [%q]
+  rotation_trigger     = %q
+  tags                 = { scenario = %q }
+}
+`, env.bucket, prefix, origin, rotation, env.token)
+		}
+		v0 := cfg("ica", "https://ica.illumina.com", "1")
+		switch phase {
+		case "update":
+			return v0, cfg("ica/v2", "https://ica.example.org", "1")
+		case "rotate":
+			return v0, cfg("ica", "https://ica.illumina.com", "2")
+		}
+		return v0, v0
+	},
+	converged: func(t *testing.T, env *faultEnv) error {
+		objs := scenarioObjects(t, env.front.Moto, env.token, env.bucket)
+		if len(objs.Users) != 1 || len(objs.Keys) != 1 || len(objs.Policies) != 1 || objs.CORSRules[env.bucket] != 1 {
+			return fmt.Errorf("want exactly 1 user, 1 key, 1 policy, 1 CORS rule after converging; have %s", objs)
+		}
+		for _, c := range env.emu.Credentials(t) {
+			if c.AccessKeyID == objs.Keys[0] {
+				return nil
+			}
+		}
+		return fmt.Errorf("no ICA credential holds the user's only key %s: %+v", objs.Keys[0], env.emu.Credentials(t))
+	},
+}
+
+func awsFault(service, op string, kind awsproxy.Kind, count int) *awsproxy.Fault {
+	return &awsproxy.Fault{Service: service, Operation: op, Kind: kind, Count: count}
+}
+
+// step builds the pattern an error must match to name a step: the AWS operation or its words.
+func step(alternatives ...string) *regexp.Regexp {
+	for i, a := range alternatives {
+		alternatives[i] = strings.Join(strings.Fields(a), `\s+`)
+	}
+	return regexp.MustCompile(`(?is)(` + strings.Join(alternatives, "|") + `)`)
+}
+
+func connectionFaultCases() []faultCase {
+	throttle, server := awsproxy.KindThrottle, awsproxy.KindServerError
+	return []faultCase{
+		// create: every AWS write throttled twice, then the ICA create.
+		{name: "create/PutBucketCors-throttle", phase: "create", transient: true, aws: awsFault("s3", "PutBucketCors", throttle, 2)},
+		{name: "create/GetBucketCors-500", phase: "create", transient: true, aws: awsFault("s3", "GetBucketCors", server, 1)},
+		{name: "create/CreatePolicy-throttle", phase: "create", transient: true, aws: awsFault("iam", "CreatePolicy", throttle, 2)},
+		{name: "create/CreatePolicy-drop", phase: "create", transient: true, aws: awsFault("iam", "CreatePolicy", awsproxy.KindDrop, 1)},
+		{name: "create/CreateUser-throttle", phase: "create", transient: true, aws: awsFault("iam", "CreateUser", throttle, 2)},
+		{name: "create/AttachUserPolicy-throttle", phase: "create", transient: true, aws: awsFault("iam", "AttachUserPolicy", throttle, 2)},
+		{name: "create/CreateAccessKey-throttle", phase: "create", transient: true, aws: awsFault("iam", "CreateAccessKey", throttle, 2)},
+		{name: "create/CreateAccessKey-slow", phase: "create", transient: true, aws: &awsproxy.Fault{Service: "iam", Operation: "CreateAccessKey", Kind: awsproxy.KindDelay, Delay: 2 * time.Second, Count: 1}},
+		{name: "create/ica-429x2", phase: "create", transient: true, ica: icaFault("POST", "/api/storageCredentials", 429, 2)},
+		{name: "create/ica-503x2", phase: "create", transient: true, ica: icaFault("POST", "/api/storageCredentials", 503, 2)},
+		{name: "create/CreateUser-500-permanent", phase: "create", aws: awsFault("iam", "CreateUser", server, 0), step: step("CreateUser", "create IAM user", "IAM user")},
+		{name: "create/CreateAccessKey-500-permanent", phase: "create", aws: awsFault("iam", "CreateAccessKey", server, 0), step: step("CreateAccessKey", "access key")},
+		{name: "create/PutBucketCors-500-permanent", phase: "create", aws: awsFault("s3", "PutBucketCors", server, 0), step: step("PutBucketCors", "CORS")},
+		{name: "create/ica-503-permanent", phase: "create", ica: icaFault("POST", "/api/storageCredentials", 503, permanent), step: step("ICA storage credential", "ICA credential")},
+		// The write happened but the answer was lost: the SDK's retry meets an existing user; the apply
+		// adopts it (or fails naming the step) and the next apply converges to one user.
+		{name: "create/CreateUser-lost-answer", phase: "create", ambiguous: true, aws: &awsproxy.Fault{Service: "iam", Operation: "CreateUser", Kind: server, Count: 1, AfterForward: true}, step: step("CreateUser", "IAM user")},
+		{name: "create/CreateAccessKey-lost-answer", phase: "create", ambiguous: true, aws: &awsproxy.Fault{Service: "iam", Operation: "CreateAccessKey", Kind: server, Count: 1, AfterForward: true}, step: step("CreateAccessKey", "access key")},
+
+		// update
+		{name: "update/CreatePolicyVersion-throttle", phase: "update", transient: true, aws: awsFault("iam", "CreatePolicyVersion", throttle, 2)},
+		{name: "update/PutBucketCors-throttle", phase: "update", transient: true, aws: awsFault("s3", "PutBucketCors", throttle, 2)},
+		{name: "update/CreatePolicyVersion-500-permanent", phase: "update", aws: awsFault("iam", "CreatePolicyVersion", server, 0), step: step("CreatePolicyVersion", "policy")},
+
+		// rotation
+		{name: "rotate/CreateAccessKey-throttle", phase: "rotate", transient: true, aws: awsFault("iam", "CreateAccessKey", throttle, 2)},
+		{name: "rotate/DeleteAccessKey-throttle", phase: "rotate", transient: true, aws: awsFault("iam", "DeleteAccessKey", throttle, 2)},
+		{name: "rotate/updateSecrets-503x2", phase: "rotate", transient: true, ica: icaFault("POST", "/api/storageCredentials/*", 503, 2)},
+		{name: "rotate/updateSecrets-500-permanent", phase: "rotate", ica: icaFault("POST", "/api/storageCredentials/*", 500, permanent), step: step("updateSecrets", "update the secrets", "ICA")},
+		{name: "rotate/CreateAccessKey-500-permanent", phase: "rotate", aws: awsFault("iam", "CreateAccessKey", server, 0), step: step("CreateAccessKey", "access key")},
+		{name: "rotate/DeleteAccessKey-500-permanent", phase: "rotate", aws: awsFault("iam", "DeleteAccessKey", server, 0), step: step("DeleteAccessKey", "old key", "access key")},
+
+		// destroy
+		{name: "destroy/DeleteAccessKey-throttle", phase: "destroy", transient: true, aws: awsFault("iam", "DeleteAccessKey", throttle, 2)},
+		{name: "destroy/DetachUserPolicy-throttle", phase: "destroy", transient: true, aws: awsFault("iam", "DetachUserPolicy", throttle, 2)},
+		{name: "destroy/DeleteUser-throttle", phase: "destroy", transient: true, aws: awsFault("iam", "DeleteUser", throttle, 2)},
+		{name: "destroy/DeletePolicy-throttle", phase: "destroy", transient: true, aws: awsFault("iam", "DeletePolicy", throttle, 2)},
+		{name: "destroy/cors-throttle", phase: "destroy", transient: true, aws: awsFault("s3", "*BucketCors", throttle, 2)},
+		{name: "destroy/DeleteUser-500-permanent", phase: "destroy", aws: awsFault("iam", "DeleteUser", server, 0), step: step("DeleteUser", "IAM user")},
+		{name: "destroy/DeletePolicy-500-permanent", phase: "destroy", aws: awsFault("iam", "DeletePolicy", server, 0), step: step("DeletePolicy", "policy")},
+	}
+}
+
+func TestFaultsS3Connection(t *testing.T) {
+	requireAcc(t)
+	for _, fc := range connectionFaultCases() {
+		t.Run(fc.name, func(t *testing.T) {
+			t.Parallel()
+			runFaultCase(t, connectionTarget, fc)
 		})
 	}
 }
