@@ -1,0 +1,229 @@
+package connection
+
+import (
+	"context"
+	"sync"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/policy"
+)
+
+// bucketCache shares bucket-level reads (region, versioning, CORS) between every connection of one
+// provider process: Terraform refreshes many connections on the same bucket concurrently, and each read
+// would otherwise repeat per connection. Concurrent misses collapse into one call (singleflight); our own
+// CORS writes replace the cached rules with a re-read.
+type bucketCache struct {
+	s3    S3
+	group singleflight.Group
+
+	mu        sync.Mutex
+	region    map[string]string
+	versioned map[string]bool
+	cors      map[string][]policy.CORSRule
+	locks     map[string]*sync.Mutex
+}
+
+func newBucketCache(s3 S3) *bucketCache {
+	return &bucketCache{
+		s3:        s3,
+		region:    map[string]string{},
+		versioned: map[string]bool{},
+		cors:      map[string][]policy.CORSRule{},
+		locks:     map[string]*sync.Mutex{},
+	}
+}
+
+func (c *bucketCache) Region(ctx context.Context, bucket string) (string, error) {
+	c.mu.Lock()
+	r, ok := c.region[bucket]
+	c.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	v, err, _ := c.group.Do("region/"+bucket, func() (any, error) {
+		r, err := c.s3.BucketRegion(ctx, bucket)
+		if err == nil {
+			c.mu.Lock()
+			c.region[bucket] = r
+			c.mu.Unlock()
+		}
+		return r, err
+	})
+	if err != nil {
+		return "", err
+	}
+	return v.(string), nil
+}
+
+func (c *bucketCache) Versioned(ctx context.Context, bucket string) (bool, error) {
+	c.mu.Lock()
+	r, ok := c.versioned[bucket]
+	c.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	v, err, _ := c.group.Do("versioning/"+bucket, func() (any, error) {
+		r, err := c.s3.BucketVersioned(ctx, bucket)
+		if err == nil {
+			c.mu.Lock()
+			c.versioned[bucket] = r
+			c.mu.Unlock()
+		}
+		return r, err
+	})
+	if err != nil {
+		return false, err
+	}
+	return v.(bool), nil
+}
+
+// CORS returns the bucket's rules (a copy: callers may modify it).
+func (c *bucketCache) CORS(ctx context.Context, bucket string) ([]policy.CORSRule, error) {
+	c.mu.Lock()
+	r, ok := c.cors[bucket]
+	c.mu.Unlock()
+	if ok {
+		return append([]policy.CORSRule(nil), r...), nil
+	}
+	v, err, _ := c.group.Do("cors/"+bucket, func() (any, error) { return c.readCORS(ctx, bucket) })
+	if err != nil {
+		return nil, err
+	}
+	return append([]policy.CORSRule(nil), v.([]policy.CORSRule)...), nil
+}
+
+func (c *bucketCache) readCORS(ctx context.Context, bucket string) ([]policy.CORSRule, error) {
+	r, err := c.s3.BucketCORS(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.cors[bucket] = r
+	c.mu.Unlock()
+	return r, nil
+}
+
+// ModifyCORS runs one read-modify-write of the bucket's CORS configuration while holding the bucket's
+// lock, so connections sharing a bucket never overwrite each other's rules. change returns the new
+// rules and whether to write them. After a write the configuration is read again (also refreshing the
+// cache), and the re-read rules are returned so the caller can verify the result.
+func (c *bucketCache) ModifyCORS(ctx context.Context, bucket string, change func([]policy.CORSRule) ([]policy.CORSRule, bool)) ([]policy.CORSRule, bool, error) {
+	lock := c.lock(bucket)
+	lock.Lock()
+	defer lock.Unlock()
+	current, err := c.CORS(ctx, bucket)
+	if err != nil {
+		return nil, false, err
+	}
+	next, write := change(current)
+	if !write {
+		return current, false, nil
+	}
+	if err := c.s3.PutBucketCORS(ctx, bucket, next); err != nil {
+		c.forgetCORS(bucket)
+		return nil, false, err
+	}
+	reread, err := c.readCORS(ctx, bucket)
+	if err != nil {
+		c.forgetCORS(bucket)
+		return nil, true, err
+	}
+	return reread, true, nil
+}
+
+func (c *bucketCache) forgetCORS(bucket string) {
+	c.mu.Lock()
+	delete(c.cors, bucket)
+	c.mu.Unlock()
+}
+
+func (c *bucketCache) lock(bucket string) *sync.Mutex {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.locks[bucket]
+	if !ok {
+		l = &sync.Mutex{}
+		c.locks[bucket] = l
+	}
+	return l
+}
+
+// credentialDirectory reads ICA's credential list once per provider process (the list endpoint returns
+// every credential in one call) and keeps it current with our own creations.
+type credentialDirectory struct {
+	ica   Credentials
+	group singleflight.Group
+
+	mu     sync.Mutex
+	loaded bool
+	items  []ica.StorageCredential
+}
+
+func (d *credentialDirectory) list(ctx context.Context) ([]ica.StorageCredential, error) {
+	d.mu.Lock()
+	if d.loaded {
+		items := append([]ica.StorageCredential(nil), d.items...)
+		d.mu.Unlock()
+		return items, nil
+	}
+	d.mu.Unlock()
+	v, err, _ := d.group.Do("list", func() (any, error) {
+		items, err := d.ica.ListStorageCredentials(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d.mu.Lock()
+		d.items, d.loaded = items, true
+		d.mu.Unlock()
+		return items, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append([]ica.StorageCredential(nil), v.([]ica.StorageCredential)...), nil
+}
+
+// ByID returns the credential with that id, or nil.
+func (d *credentialDirectory) ByID(ctx context.Context, id string) (*ica.StorageCredential, error) {
+	items, err := d.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		if items[i].ID == id {
+			return &items[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// ByName returns the credential with that name, or nil.
+func (d *credentialDirectory) ByName(ctx context.Context, name string) (*ica.StorageCredential, error) {
+	items, err := d.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		if items[i].Name == name {
+			return &items[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func (d *credentialDirectory) added(c ica.StorageCredential) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.loaded {
+		d.items = append(d.items, c)
+	}
+}
+
+// forget drops the cached list so the next lookup reads ICA again (after a conflict showed it stale).
+func (d *credentialDirectory) forget() {
+	d.mu.Lock()
+	d.loaded, d.items = false, nil
+	d.mu.Unlock()
+}

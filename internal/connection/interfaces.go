@@ -1,0 +1,106 @@
+// Package connection converges one ICA S3 connection: the CORS rule on the bucket, the IAM policy, the
+// IAM user with the policy attached, its access key, and the ICA storage credential holding that key.
+//
+// Desired state comes from the configuration (Spec), observed state from small interfaces (S3, IAM, a
+// key prober, ICA credentials) that internal/awsapi and *ica.Client implement; the steps between them
+// are derived by plain Go and executed with independent chains in parallel (the CORS rule alongside the
+// IAM chain). Create, update, drift repair and import all go through Observe + Apply. Progress is
+// recorded in State as each step succeeds, so a failure returns what exists for the caller to save and
+// the next apply continues from there.
+package connection
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/policy"
+)
+
+// ErrNotFound is wrapped by adapters when the object asked for does not exist (NoSuchBucket,
+// NoSuchEntity, ...). Test with errors.Is.
+var ErrNotFound = errors.New("not found")
+
+// ErrAlreadyExists is wrapped by adapters when a create conflicts with an existing object.
+var ErrAlreadyExists = errors.New("already exists")
+
+// S3 is the bucket side. Implementations route each call to the bucket's own region.
+type S3 interface {
+	BucketRegion(ctx context.Context, bucket string) (string, error)
+	// BucketVersioned is true when versioning is Enabled or Suspended.
+	BucketVersioned(ctx context.Context, bucket string) (bool, error)
+	// BucketCORS returns the bucket's rules; a bucket without CORS configuration returns nil, nil.
+	BucketCORS(ctx context.Context, bucket string) ([]policy.CORSRule, error)
+	// PutBucketCORS replaces the configuration; an empty list deletes it.
+	PutBucketCORS(ctx context.Context, bucket string, rules []policy.CORSRule) error
+}
+
+type User struct {
+	Name, Path, ARN string
+	Tags            map[string]string
+}
+
+type AccessKey struct {
+	ID      string
+	Active  bool
+	Created time.Time
+}
+
+// NewAccessKey holds a secret: never log it, never put it in an error or in State.
+type NewAccessKey struct {
+	ID, Secret string
+}
+
+type Policy struct {
+	ARN, Name, Path  string
+	DefaultVersionID string
+	AttachmentCount  int
+	Tags             map[string]string
+}
+
+type PolicyVersion struct {
+	ID        string
+	IsDefault bool
+	Created   time.Time
+	// Document is filled by GetPolicyVersion only (decoded or not; policy.Decode handles both).
+	Document string
+}
+
+// IAM is the IAM side. Not-found errors wrap ErrNotFound, create conflicts wrap ErrAlreadyExists.
+type IAM interface {
+	AccountID(ctx context.Context) (string, error)
+	GetUser(ctx context.Context, name string) (User, error)
+	CreateUser(ctx context.Context, name, path string, tags map[string]string) (User, error)
+	TagUser(ctx context.Context, name string, tags map[string]string) error
+	UntagUser(ctx context.Context, name string, keys []string) error
+	DeleteUser(ctx context.Context, name string) error
+	ListAccessKeys(ctx context.Context, user string) ([]AccessKey, error)
+	CreateAccessKey(ctx context.Context, user string) (NewAccessKey, error)
+	DeleteAccessKey(ctx context.Context, user, keyID string) error
+	ListAttachedUserPolicies(ctx context.Context, user string) ([]string, error)
+	AttachUserPolicy(ctx context.Context, user, policyARN string) error
+	DetachUserPolicy(ctx context.Context, user, policyARN string) error
+	GetPolicy(ctx context.Context, arn string) (Policy, error)
+	GetPolicyVersion(ctx context.Context, arn, versionID string) (PolicyVersion, error)
+	CreatePolicy(ctx context.Context, name, path, document string, tags map[string]string) (Policy, error)
+	CreatePolicyVersion(ctx context.Context, arn, document string) (PolicyVersion, error)
+	ListPolicyVersions(ctx context.Context, arn string) ([]PolicyVersion, error)
+	DeletePolicyVersion(ctx context.Context, arn, versionID string) error
+	DeletePolicy(ctx context.Context, arn string) error
+	TagPolicy(ctx context.Context, arn string, tags map[string]string) error
+	UntagPolicy(ctx context.Context, arn string, keys []string) error
+}
+
+// KeyProber makes one cheap call signed with the given key; nil means the key works.
+type KeyProber interface {
+	ProbeKey(ctx context.Context, accessKeyID, secretAccessKey string) error
+}
+
+// Credentials is the ICA side (*ica.Client implements it).
+type Credentials interface {
+	ListStorageCredentials(ctx context.Context) ([]ica.StorageCredential, error)
+	CreateStorageCredential(ctx context.Context, in ica.CreateStorageCredential) (*ica.StorageCredential, error)
+	UpdateStorageCredentialSecrets(ctx context.Context, id string, creds ica.AWSCredentials) error
+	ShareStorageCredential(ctx context.Context, id string) error
+}
