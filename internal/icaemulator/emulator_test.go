@@ -71,6 +71,9 @@ func TestAuthentication(t *testing.T) {
 	} else {
 		res.problem(t)
 	}
+	if res := s.do("POST", "/api/tokens:refresh", nil, nil); res.status != 401 {
+		t.Errorf("refreshing without a bearer returned %d, want 401", res.status)
+	}
 	if res := s.doUnchecked("GET", "/api/tokens", nil, nil); res.status != 405 || res.header.Get("Allow") != "POST" {
 		t.Errorf("GET /api/tokens returned %d Allow=%q, want 405 Allow=POST", res.status, res.header.Get("Allow"))
 	}
@@ -224,6 +227,14 @@ func TestStorageCredentials(t *testing.T) {
 		if res.status != 405 {
 			t.Errorf("%s credential returned %d, want 405 (ICA has no such operation)", m, res.status)
 		}
+	}
+	for _, p := range []string{"/x", ":", "::share", ":share:again", "/:share"} {
+		if res := s.doUnchecked("POST", "/api/storageCredentials/"+c.ID+p, nil, nil); res.status != 404 {
+			t.Errorf("POST /api/storageCredentials/ID%s returned %d, want 404", p, res.status)
+		}
+	}
+	if res := s.doUnchecked("GET", "/api/storageCredentials/", nil, nil); res.status != 404 {
+		t.Errorf("GET /api/storageCredentials/ returned %d, want 404", res.status)
 	}
 	if res := s.doUnchecked("GET", "/api/storageCredentials/"+c.ID+":share", nil, nil); res.status != 405 {
 		t.Errorf("GET :share returned %d, want 405", res.status)

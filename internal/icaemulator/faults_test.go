@@ -172,3 +172,15 @@ func TestRequestLog(t *testing.T) {
 		t.Errorf("unknown control returned %d", res.status)
 	}
 }
+
+func TestFaultListShowsWhatIsLeft(t *testing.T) {
+	s := newServer(t, icaemulator.Options{})
+	s.fault(map[string]any{"method": "GET", "path": "/api/regions", "status": 502, "count": 3})
+	s.fault(map[string]any{"path": "/api/tokens", "delay": "1ms", "probability": 0.5})
+	s.do("GET", "/api/regions", nil, nil)
+	var active []icaemulator.Fault
+	s.must(200, "GET", "/_emulator/faults", nil).json(t, &active)
+	if len(active) != 2 || active[0].Count != 2 || active[0].Status != 502 || active[1].Probability != 0.5 || active[1].Delay != "1ms" {
+		t.Errorf("active faults = %+v, want the 502 rule with 2 left and the delay rule", active)
+	}
+}
