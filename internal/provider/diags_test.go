@@ -40,7 +40,7 @@ func TestAddICAError(t *testing.T) {
 		},
 		{
 			name: "network",
-			err:  errors.New("dial tcp 127.0.0.1:1: connection refused."),
+			err:  errors.New("dial tcp 127.0.0.1:1: connection refused"),
 			want: []string{"connection refused. Check base_url"},
 		},
 	}

@@ -22,6 +22,8 @@ import (
 )
 
 // Environment variables read when the matching provider attribute is not set.
+//
+//nolint:gosec // G101: these are variable names, not credentials.
 const (
 	EnvBaseURL     = "ICA_BASE_URL"
 	EnvAPIKey      = "ICA_API_KEY"

@@ -70,7 +70,7 @@ func uuidValidator(what string) validator.String {
 	return stringFuncValidator(what+" (a UUID)", func(s string) error {
 		if !uuidPattern.MatchString(s) {
 			return fmt.Errorf("%q is not a UUID. Use the %s, e.g. from the ica_region data source's id or the "+
-				"resource that created it.", s, what)
+				"resource that created it", s, what)
 		}
 		return nil
 	})
@@ -80,7 +80,7 @@ func kmsKeyARNValidator() validator.String {
 	return stringFuncValidator("a KMS key ARN", func(s string) error {
 		if !kmsKeyPattern.MatchString(s) {
 			return fmt.Errorf("%q is not a KMS key ARN. Use the full ARN, e.g. "+
-				"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab.", s)
+				"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", s)
 		}
 		return nil
 	})
@@ -93,10 +93,10 @@ func secretValidator() validator.String {
 		switch {
 		case len(s) == 0 || len(s) > 100:
 			return fmt.Errorf("ICA accepts secret access keys of 1 to 100 characters; this one has %d. "+
-				"Use the secret access key that belongs to access_key_id.", len(s))
+				"Use the secret access key that belongs to access_key_id", len(s))
 		case strings.ContainsAny(s, "=,"):
 			return errors.New("ICA does not accept '=' or ',' in a secret access key. " +
-				"Use the secret access key that belongs to access_key_id.")
+				"Use the secret access key that belongs to access_key_id")
 		}
 		return nil
 	})
