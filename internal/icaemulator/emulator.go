@@ -1,7 +1,7 @@
 // Package icaemulator is a stateful, in-memory emulator of the parts of the Illumina Connected Analytics
 // (ICA) REST API that the provider uses: tokens, regions, storage credentials and storage configurations.
 //
-// It follows /work/shared/ica-api.md and ICA's OpenAPI document (its tests validate every response
+// It follows ICA's API documentation and published OpenAPI document (its tests validate every response
 // against that document) and returns only the fields the real API returns. It serves the API paths at
 // the root, so a provider's base_url is the server's URL. Test controls live under /_emulator/; they need
 // no authentication and are not part of the request log, which exists to count API calls.
@@ -13,7 +13,9 @@
 //   - a storage configuration validates after Options.ValidationDelay; with Options.AWSEndpoint it checks
 //     the bucket with the stored key (and that the bucket is in the ICA region's AWS region), else it is OK;
 //   - a configuration whose credential vanished (DELETE /_emulator/credentials/{id}) reads as ERROR, the way
-//     ICA's monitoring turns a configuration ERROR on its own.
+//     ICA's monitoring turns a configuration ERROR on its own; otherwise reads never re-check the bucket;
+//   - POST /api/tokens accepts only the API key (no Basic authentication) and ?tenant= only for TenantName;
+//     tokens are HS256 JWTs signed with a per-emulator random key, so they do not survive a restart.
 package icaemulator
 
 import (
@@ -27,16 +29,17 @@ import (
 
 // Options configure an Emulator.
 type Options struct {
-	// APIKey is the only API key the emulator accepts (X-API-Key). Required.
+	// APIKey is the only API key the emulator accepts (X-API-Key). Required: an empty key accepts nothing.
 	APIKey string
 	// AWSEndpoint, when set, makes validation check the bucket through this S3 endpoint (e.g. moto) with
 	// the credential's stored key. Without it, validation only checks that the credential still exists.
 	AWSEndpoint string
 	// AWSRegion is the signing region for AWSEndpoint checks; default us-east-1.
 	AWSRegion string
-	// ValidationDelay is how long a configuration stays INITIALIZING after create or :validate; default 2s.
+	// ValidationDelay is how long a configuration stays INITIALIZING after create or :validate; zero means
+	// the default, 2s.
 	ValidationDelay time.Duration
-	// TokenTTL is the lifetime of JWTs minted by POST /api/tokens; default 1h.
+	// TokenTTL is the lifetime of JWTs minted by POST /api/tokens; zero means the default, 1h.
 	TokenTTL time.Duration
 }
 
@@ -55,6 +58,9 @@ type Emulator struct {
 	ownerID   string
 	tenantID  string
 	regions   []emulatedRegion
+
+	// s3HTTP carries bucket checks; Close drops its idle connections so nothing outlives the emulator.
+	s3HTTP *http.Client
 
 	// ctx ends validation goroutines on Close; wg waits for them.
 	ctx    context.Context
@@ -92,6 +98,7 @@ func New(opts Options) *Emulator {
 		ctx:       ctx,
 		cancel:    cancel,
 		faults:    newFaultSet(),
+		s3HTTP:    &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 4}},
 	}
 	e.regions = buildRegions(stableID("ica-user:system"), stableID("ica-tenant:system"))
 	return e
@@ -105,6 +112,7 @@ func (e *Emulator) Close() {
 	e.mu.Unlock()
 	e.cancel()
 	e.wg.Wait()
+	e.s3HTTP.CloseIdleConnections()
 }
 
 // ControlRequest is one item of GET /_emulator/requests (path without query, in arrival order). Status is

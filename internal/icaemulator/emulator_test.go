@@ -553,7 +553,9 @@ func TestCloseStopsValidations(t *testing.T) {
 	if got := s.getConfig(c.ID); got.Status != "INITIALIZING" {
 		t.Errorf("after Close status = %s, want INITIALIZING (the validation was stopped)", got.Status)
 	}
+	assertNoEmulatorGoroutines(t)
 	// Still answers, and new validations do not start goroutines after Close.
 	s.must(204, "POST", "/api/storageConfigurations/"+c.ID+":validate", nil)
 	emu.Close()
+	assertNoEmulatorGoroutines(t)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -268,4 +269,14 @@ func (s *server) in(t *testing.T) *server {
 	c := *s
 	c.t = t
 	return &c
+}
+
+// assertNoEmulatorGoroutines fails when a validation goroutine is still running (call after Close).
+func assertNoEmulatorGoroutines(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	stacks := string(buf[:runtime.Stack(buf, true)])
+	if strings.Contains(stacks, "icaemulator.(*Emulator).settle") {
+		t.Errorf("a validation goroutine outlived Close:\n%s", stacks)
+	}
 }

@@ -163,6 +163,11 @@ func TestValidationAgainstS3(t *testing.T) {
 	if got := s.waitSettled(missingID); got.Status != "OK" {
 		t.Errorf("after creating the bucket and :validate: %s %v", got.Status, got.ErrorMessage)
 	}
+
+	// A validation in flight when the emulator closes is abandoned, not leaked.
+	s.must(204, "POST", "/api/storageConfigurations/"+missingID+":validate", nil)
+	s.emu.Close()
+	assertNoEmulatorGoroutines(t)
 }
 
 func TestValidationAccessDenied(t *testing.T) {

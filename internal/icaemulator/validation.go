@@ -100,6 +100,7 @@ func (e *Emulator) checkBucket(c bucketCheck) (status, message string) {
 	ctx, cancel := context.WithTimeout(e.ctx, bucketCheckTimeout)
 	defer cancel()
 	client := s3.New(s3.Options{
+		HTTPClient:       e.s3HTTP,
 		Region:           e.opts.AWSRegion,
 		BaseEndpoint:     aws.String(e.opts.AWSEndpoint),
 		UsePathStyle:     true,
