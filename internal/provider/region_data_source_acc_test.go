@@ -2,7 +2,9 @@ package provider_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -11,7 +13,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
+	"github.com/ica-tf/terraform-provider-ica/internal/provider"
 	"github.com/ica-tf/terraform-provider-ica/internal/regions"
 )
 
@@ -144,4 +148,67 @@ func TestAccRegionDataSource_invalid(t *testing.T) {
 			step(``, `Exactly one of these attributes must be configured`),
 		},
 	})
+}
+
+// ICA_BASE_URL and ICA_API_KEY configure the provider when the block is empty; an access token (a JWT
+// minted elsewhere) works in place of the API key.
+func TestAccRegionDataSource_credentialsFromEnvAndToken(t *testing.T) {
+	unsetICAEnv(t)
+	emu := acctest.NewEmulator(t, icaemulator.Options{})
+	t.Setenv(provider.EnvBaseURL, emu.URL)
+	t.Setenv(provider.EnvAPIKey, emu.APIKey)
+	token := mintToken(t, emu)
+	us := icaemulator.RegionID("US")
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config: `
+provider "ica" {}
+
+data "ica_region" "us" {
+  name = "United States"
+}
+`,
+				Check: resource.TestCheckResourceAttr("data.ica_region.us", "id", us),
+			},
+			{
+				PreConfig: func() { t.Setenv(provider.EnvAPIKey, "") },
+				Config: fmt.Sprintf(`
+provider "ica" {
+  access_token = %q
+}
+
+data "ica_region" "us" {
+  name = "United States"
+}
+`, token),
+				Check: resource.TestCheckResourceAttr("data.ica_region.us", "id", us),
+			},
+		},
+	})
+}
+
+// mintToken trades the emulator's API key for a JWT, as a user would with POST /api/tokens.
+func mintToken(t *testing.T, e *acctest.Emulator) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.URL+"/api/tokens", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-API-Key", e.APIKey)
+	req.Header.Set("Accept", ica.MediaType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Token == "" {
+		t.Fatalf("POST /api/tokens: status %d, decode error %v", resp.StatusCode, err)
+	}
+	return out.Token
 }
