@@ -161,7 +161,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.mu.Unlock()
 	}()
 	if f, ok := e.faults.take(r.Method, r.URL.Path); ok {
-		if f.apply(e.ctx, sw, r) {
+		if f.apply(e.ctx, sw, r, e.serveAPI) {
 			return
 		}
 	}

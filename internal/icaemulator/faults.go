@@ -11,7 +11,8 @@ import (
 )
 
 // Fault is a rule of POST /_emulator/faults: matching API requests get Status as problem+json, or are
-// first delayed by Delay, or have their connection closed (Drop). Count limits the rule to the next N
+// first delayed by Delay, or have their connection closed (Drop), or are carried out with the response
+// lost (DropResponse: the ambiguous failure, where the client cannot know the call took effect). Count limits the rule to the next N
 // matches; Probability applies it to a random share of matches until the faults are cleared; with
 // neither, it applies to every match until cleared.
 type Fault struct {
@@ -25,6 +26,8 @@ type Fault struct {
 	// Delay is a Go duration ("2s"); the request then proceeds (or fails with Status, or is dropped).
 	Delay string `json:"delay,omitempty"`
 	Drop  bool   `json:"drop,omitempty"`
+	// DropResponse serves the request, then closes the connection instead of answering.
+	DropResponse bool `json:"dropResponse,omitempty"`
 	// RetryAfter is the Retry-After header of an injected 429 or 503; default "0" for 429, none for others.
 	RetryAfter string `json:"retryAfter,omitempty"`
 }
@@ -72,11 +75,14 @@ func parseFault(f Fault) (*faultRule, map[string]string) {
 		}
 		rule.delay = d
 	}
-	if f.Status == 0 && !f.Drop && rule.delay == 0 {
-		bad["status"] = "a fault needs a status, a delay or drop"
+	if f.Status == 0 && !f.Drop && !f.DropResponse && rule.delay == 0 {
+		bad["status"] = "a fault needs a status, a delay, drop or dropResponse"
 	}
-	if f.Drop && f.Status != 0 {
-		bad["drop"] = "a dropped connection has no status: set drop or status, not both"
+	if (f.Drop || f.DropResponse) && f.Status != 0 {
+		bad["drop"] = "a dropped connection has no status: set drop (or dropResponse) or status, not both"
+	}
+	if f.Drop && f.DropResponse {
+		bad["dropResponse"] = "set drop (before serving) or dropResponse (after serving), not both"
 	}
 	if len(bad) > 0 {
 		return nil, bad
@@ -145,8 +151,8 @@ func (s *faultSet) take(method, path string) (faultRule, bool) {
 }
 
 // apply carries out the fault. It returns true when it answered the request (or dropped it), false when
-// the request should be served normally after the delay.
-func (r faultRule) apply(stop context.Context, w http.ResponseWriter, req *http.Request) bool {
+// the request should be served normally after the delay. serve handles the request for DropResponse.
+func (r faultRule) apply(stop context.Context, w http.ResponseWriter, req *http.Request, serve http.HandlerFunc) bool {
 	if r.delay > 0 {
 		t := time.NewTimer(r.delay)
 		defer t.Stop()
@@ -157,7 +163,10 @@ func (r faultRule) apply(stop context.Context, w http.ResponseWriter, req *http.
 		case <-stop.Done():
 		}
 	}
-	if r.Drop {
+	if r.DropResponse {
+		serve(discardResponse{header: http.Header{}}, req)
+	}
+	if r.Drop || r.DropResponse {
 		// net/http closes the connection without a response for this panic value.
 		panic(http.ErrAbortHandler)
 	}
@@ -174,3 +183,10 @@ func (r faultRule) apply(stop context.Context, w http.ResponseWriter, req *http.
 	writeProblem(w, req, r.Status, fmt.Sprintf("Injected fault: %s %s answers %d.", req.Method, req.URL.Path, r.Status), nil)
 	return true
 }
+
+// discardResponse is where a DropResponse fault sends the response the client never gets.
+type discardResponse struct{ header http.Header }
+
+func (d discardResponse) Header() http.Header       { return d.header }
+func (discardResponse) Write(b []byte) (int, error) { return len(b), nil }
+func (discardResponse) WriteHeader(int)             {}

@@ -184,3 +184,28 @@ func TestFaultListShowsWhatIsLeft(t *testing.T) {
 		t.Errorf("active faults = %+v, want the 502 rule with 2 left and the delay rule", active)
 	}
 }
+
+func TestFaultDropResponse(t *testing.T) {
+	s := newServer(t, icaemulator.Options{})
+	s.fault(map[string]any{"method": "POST", "path": "/api/storageCredentials", "dropResponse": true, "count": 1})
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	req, _ := http.NewRequest("POST", s.url+"/api/storageCredentials",
+		strings.NewReader(`{"name":"ambiguous","type":"AWS_USER","awsCredentials":{"accessKeyId":"AKIA","secretAccessKey":"s"}}`))
+	req.Header.Set("X-API-Key", testKey)
+	req.Header.Set("Content-Type", "application/vnd.illumina.v3+json")
+	if res, err := client.Do(req); err == nil {
+		_ = res.Body.Close()
+		t.Fatalf("a dropResponse request got a response: %d", res.StatusCode)
+	}
+	// The call took effect although the client never heard: a retry conflicts.
+	if creds := s.credentials(); len(creds) != 1 || creds[0].Name != "ambiguous" {
+		t.Fatalf("credentials after the lost response: %+v", creds)
+	}
+	s.must(409, "POST", "/api/storageCredentials", credentialBody("ambiguous", "AKIA", "s"))
+	if reqs := s.requests(); len(reqs) != 2 || reqs[0].Status != 0 {
+		t.Errorf("request log = %+v, want the lost response logged with status 0", reqs)
+	}
+	if res := s.do("POST", "/_emulator/faults", map[string]any{"path": "/api/x", "drop": true, "dropResponse": true}, nil); res.status != 400 {
+		t.Errorf("drop and dropResponse together accepted: %d", res.status)
+	}
+}
