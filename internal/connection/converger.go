@@ -342,6 +342,16 @@ func (c *Converger) Read(ctx context.Context, spec Spec, prior State) (State, er
 	if o.userFound {
 		if k := findKey(o.keys, prior.AccessKeyID); k == nil || !k.Active {
 			st.AccessKeyID = ""
+		} else if hasOtherActiveKey(o.keys, prior.AccessKeyID) {
+			// A leftover of an interrupted rotation, if the user is ours: the next apply finishes it.
+			// Only this rare case costs the extra read of the user's tags.
+			u, err := c.d.IAM.GetUser(ctx, spec.UserName)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return prior, stepErr("reading IAM user", quote(spec.UserName), err)
+			}
+			if err == nil && isOurs(u.Tags, spec.Bucket) {
+				st.AccessKeyID = ""
+			}
 		}
 		st.PolicyAttached = prior.PolicyARN != "" && contains(o.attached, prior.PolicyARN)
 	}

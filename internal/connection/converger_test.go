@@ -330,7 +330,11 @@ func TestLeftoverKeysAreResolved(t *testing.T) {
 				w.creds[st.CredentialID].keyID, w.creds[st.CredentialID].secret = leftover.id, leftover.secret
 			}
 			w.mu.Unlock()
-			st = mustApply(t, w.converger(), spec, st)
+			read, err := w.converger().Read(context.Background(), spec, st)
+			if err != nil || read.AccessKeyID != "" {
+				t.Fatalf("the leftover must show as a pending key change: %+v (%v)", read, err)
+			}
+			st = mustApply(t, w.converger(), spec, read)
 			assertConverged(t, w, spec, st)
 		})
 	}

@@ -91,3 +91,12 @@ func findKey(keys []AccessKey, id string) *AccessKey {
 	}
 	return nil
 }
+
+func hasOtherActiveKey(keys []AccessKey, current string) bool {
+	for _, k := range keys {
+		if k.ID != current && k.Active {
+			return true
+		}
+	}
+	return false
+}

@@ -112,8 +112,8 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			},
 			"cors_allowed_origins": schema.ListAttribute{
 				ElementType: types.StringType, Optional: true, Computed: true,
-				Default:    listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{types.StringValue(policy.DefaultOrigin)})),
-				Validators: []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
+				Default:     listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{types.StringValue(policy.DefaultOrigin)})),
+				Validators:  []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
 				Description: "Origins allowed by the CORS rule. Default `[\"" + policy.DefaultOrigin + "\"]`.",
 			},
 			"manage_cors": schema.BoolAttribute{

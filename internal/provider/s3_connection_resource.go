@@ -1,0 +1,460 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/connection"
+	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/naming"
+	"github.com/ica-tf/terraform-provider-ica/internal/regions"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = (*s3ConnectionResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*s3ConnectionResource)(nil)
+	_ resource.ResourceWithImportState = (*s3ConnectionResource)(nil)
+)
+
+var (
+	pathPrefix    = path.Root("prefix")
+	pathICARegion = path.Root("ica_region")
+	pathBucket    = path.Root("bucket")
+	pathKMSKeyARN = path.Root("kms_key_arn")
+)
+
+// timeoutAttrTypes is the object type of the timeouts block (for a null value on import).
+var timeoutAttrTypes = map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType}
+
+const (
+	defaultConnectionCreateTimeout = 10 * time.Minute
+	defaultConnectionUpdateTimeout = 10 * time.Minute
+	defaultConnectionDeleteTimeout = 5 * time.Minute
+)
+
+// NewS3ConnectionResource returns the ica_s3_connection resource.
+func NewS3ConnectionResource() resource.Resource { return &s3ConnectionResource{} }
+
+type s3ConnectionResource struct {
+	data *ProviderData
+	conv *connection.Converger
+}
+
+// convergers holds one converger per configured provider instance: every connection of the instance
+// shares its bucket cache, CORS locks and ICA credential list.
+var convergers sync.Map // *ProviderData → *connection.Converger
+
+func convergerFor(data *ProviderData) *connection.Converger {
+	if c, ok := convergers.Load(data); ok {
+		return c.(*connection.Converger)
+	}
+	c := connection.New(connection.Deps{
+		S3:          data.AWS.S3Adapter(),
+		IAM:         data.AWS.IAMAdapter(),
+		Prober:      data.AWS.KeyProber(),
+		Credentials: data.ICA,
+	})
+	actual, _ := convergers.LoadOrStore(data, c)
+	return actual.(*connection.Converger)
+}
+
+func (r *s3ConnectionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_s3_connection"
+}
+
+func (r *s3ConnectionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+	if r.data != nil {
+		r.conv = convergerFor(r.data)
+	}
+}
+
+// addConnectionError is the one path from a converger error to a diagnostic.
+func addConnectionError(diags *diag.Diagnostics, action string, err error) {
+	summary := "Could not " + action + " ICA S3 connection"
+	advice := "Fix the cause above and apply again: the parts already made are recorded in the state and the next apply continues from them."
+	var apiErr *ica.APIError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		advice = "The operation ran out of time; raise the resource's timeouts or apply again (progress so far is recorded)."
+	case errors.As(err, &apiErr) || errors.Is(err, ica.ErrNoCredentials):
+		advice = icaErrorAdvice(err) + " The parts already made are recorded and the next apply continues from them."
+	}
+	diags.AddError(summary, fmt.Sprintf("%s: %s. %s", summary, trimDot(err.Error()), advice))
+}
+
+func trimDot(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == '.' || s[len(s)-1] == ' ') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		r.warnDestroy(ctx, req, resp)
+		return
+	}
+	var plan, config s3ConnectionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	creating := req.State.Raw.IsNull()
+	var state s3ConnectionModel
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+
+	// prefix: "ica" and "ica/" mean the same; keep the spelling in state.
+	if !creating && known(plan.Prefix) && known(state.Prefix) || !creating && plan.Prefix.IsNull() && state.Prefix.IsNull() {
+		a, errA := naming.NormalizePrefix(plan.Prefix.ValueString())
+		b, errB := naming.NormalizePrefix(state.Prefix.ValueString())
+		if errA == nil && errB == nil && a == b {
+			plan.Prefix = state.Prefix
+		}
+	}
+
+	bucketKnown, prefixKnown := !plan.Bucket.IsUnknown(), !plan.Prefix.IsUnknown()
+	normPrefix, _ := naming.NormalizePrefix(plan.Prefix.ValueString())
+	if creating && bucketKnown && prefixKnown {
+		bucket := plan.Bucket.ValueString()
+		if config.IAMUserName.IsNull() {
+			plan.IAMUserName = types.StringValue(naming.DefaultIAMUserName(bucket, normPrefix))
+		}
+		if config.IAMPolicyName.IsNull() {
+			plan.IAMPolicyName = types.StringValue(naming.DefaultIAMPolicyName(bucket, normPrefix))
+		}
+		if config.CredentialName.IsNull() {
+			plan.CredentialName = types.StringValue(naming.DefaultCredentialName(bucket, normPrefix))
+		}
+	}
+
+	// cors_rule_id: ours is derived from the user name; null when CORS is not managed.
+	switch {
+	case plan.ManageCORS.IsUnknown():
+		plan.CORSRuleID = types.StringUnknown()
+	case !plan.ManageCORS.ValueBool():
+		plan.CORSRuleID = types.StringNull()
+	case !creating && !state.CORSRuleID.IsNull() && state.ManageCORS.ValueBool():
+		plan.CORSRuleID = state.CORSRuleID
+	case known(plan.IAMUserName):
+		plan.CORSRuleID = types.StringValue(connection.DefaultCORSRuleID(plan.IAMUserName.ValueString()))
+	default:
+		plan.CORSRuleID = types.StringUnknown()
+	}
+
+	if share := plan.ShareCredential; !creating && !share.IsUnknown() && !share.ValueBool() && state.ShareCredential.ValueBool() {
+		resp.Diagnostics.AddAttributeError(path.Root("share_credential"), "Cannot unshare the ICA credential",
+			"share_credential cannot go from true to false: ICA has no API to unshare a storage credential. "+
+				"Set it back to true, or unshare it in the ICA UI and then remove the resource from state and import it again.")
+		return
+	}
+
+	r.planChecks(ctx, creating, &plan, &state, normPrefix, resp)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	if !creating {
+		rotating := !plan.RotationTrigger.Equal(state.RotationTrigger)
+		userGone := state.IAMUserARN.IsNull()
+		credGone := state.CredentialID.IsNull()
+		if state.AccessKeyID.IsNull() || rotating || userGone || credGone {
+			plan.AccessKeyID = types.StringUnknown()
+		}
+		if userGone {
+			plan.IAMUserARN = types.StringUnknown()
+		}
+		if state.IAMPolicyARN.IsNull() {
+			plan.IAMPolicyARN = types.StringUnknown()
+		}
+		if credGone {
+			plan.CredentialID, plan.ID = types.StringUnknown(), types.StringUnknown()
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// planChecks runs the checks that need AWS (the bucket's region against ica_region and the KMS key,
+// the desired policy document), each only when the values it needs are known. They reuse the cached
+// bucket reads of refresh.
+func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, plan, state *s3ConnectionModel, normPrefix string, resp *resource.ModifyPlanResponse) {
+	if !known(plan.Bucket) || r.conv == nil {
+		plan.PolicyJSON = types.StringUnknown()
+		if creating {
+			plan.AWSRegion = types.StringUnknown()
+		}
+		return
+	}
+	bucket := plan.Bucket.ValueString()
+	region, err := r.conv.BucketRegion(ctx, bucket)
+	if errors.Is(err, connection.ErrNotFound) {
+		resp.Diagnostics.AddAttributeWarning(pathBucket, "Bucket not found",
+			fmt.Sprintf("S3 bucket %q does not exist yet, so its region and the policy cannot be checked at plan time. "+
+				"If it is created in this apply, the checks run again before anything is made; otherwise create the bucket or fix its name.", bucket))
+		plan.PolicyJSON, plan.AWSRegion = types.StringUnknown(), types.StringUnknown()
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddAttributeWarning(pathBucket, "Could not read the bucket's region",
+			fmt.Sprintf("Reading the region of S3 bucket %q failed, so region checks run at apply instead: %v", bucket, err))
+		plan.PolicyJSON = types.StringUnknown()
+		if creating {
+			plan.AWSRegion = types.StringUnknown()
+		}
+		return
+	}
+	plan.AWSRegion = types.StringValue(region)
+	if known(plan.ICARegion) {
+		if ir, err := regions.ByName(plan.ICARegion.ValueString()); err == nil && ir.AWSRegion != region {
+			resp.Diagnostics.AddAttributeError(pathICARegion, "Bucket is in the wrong region for ICA",
+				fmt.Sprintf("Bucket %q is in %s but ICA region %q needs %s. Create the bucket in %s or choose the ica_region that matches %s.",
+					bucket, region, ir.Name, ir.AWSRegion, ir.AWSRegion, region))
+			return
+		}
+	}
+	if known(plan.KMSKeyARN) {
+		if err := connection.CheckKMSKeyARN(plan.KMSKeyARN.ValueString(), region); err != nil {
+			resp.Diagnostics.AddAttributeError(pathKMSKeyARN, "KMS key in the wrong region", err.Error())
+			return
+		}
+	}
+	if !known(plan.Prefix) && !plan.Prefix.IsNull() || plan.KMSKeyARN.IsUnknown() {
+		plan.PolicyJSON = types.StringUnknown()
+		return
+	}
+	desired, err := r.conv.DesiredPolicy(ctx, connection.Spec{Bucket: bucket, Prefix: normPrefix, KMSKeyARN: plan.KMSKeyARN.ValueString()})
+	if err != nil {
+		plan.PolicyJSON = types.StringUnknown()
+		return
+	}
+	if !creating && known(state.PolicyJSON) && policiesEquivalent(state.PolicyJSON.ValueString(), desired) {
+		plan.PolicyJSON = state.PolicyJSON
+	} else {
+		plan.PolicyJSON = types.StringValue(desired)
+	}
+}
+
+// warnDestroy says what destroy leaves behind: the ICA credential (no delete API), and storage
+// configurations that use it stop working.
+func (r *s3ConnectionResource) warnDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var state s3ConnectionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || r.data == nil || !r.data.ICA.HasCredentials() || state.CredentialID.IsNull() {
+		return
+	}
+	configs, err := r.data.ICA.ListStorageConfigurations(ctx)
+	if err != nil {
+		return
+	}
+	var users []string
+	for _, c := range configs {
+		if d := c.StorageConfigurationDetails; d != nil && d.StorageCredential != nil && d.StorageCredential.ID == state.CredentialID.ValueString() {
+			users = append(users, fmt.Sprintf("%q (%s)", c.Name, c.ID))
+		}
+	}
+	if len(users) > 0 {
+		resp.Diagnostics.AddWarning("Storage configurations use this connection",
+			fmt.Sprintf("Destroying the connection of bucket %q deletes the access key that ICA storage configurations %v use: they will turn ERROR. Remove them in ICA first if that is not intended.",
+				state.Bucket.ValueString(), users))
+	}
+}
+
+func known(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }
+
+func (r *s3ConnectionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan s3ConnectionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultConnectionCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	spec, diags := plan.spec(ctx, false)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	st, err := r.conv.Apply(ctx, spec, connection.State{})
+	r.save(ctx, &plan, plan, st, err, resp.Private, &resp.State, &resp.Diagnostics, "create")
+}
+
+func (r *s3ConnectionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state s3ConnectionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultConnectionUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	version, diags := req.Private.GetKey(ctx, privatePolicyVersion)
+	resp.Diagnostics.Append(diags...)
+	rotate := !plan.RotationTrigger.Equal(state.RotationTrigger)
+	spec, diags := plan.spec(ctx, rotate)
+	resp.Diagnostics.Append(diags...)
+	prior, diags := state.priorState(ctx, string(version))
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	st, err := r.conv.Apply(ctx, spec, prior)
+	if err != nil && rotate && st.AccessKeyID == prior.AccessKeyID {
+		// The rotation did not finish: keep the old trigger so the next apply rotates again.
+		plan.RotationTrigger = state.RotationTrigger
+	}
+	r.save(ctx, &plan, state, st, err, resp.Private, &resp.State, &resp.Diagnostics, "update")
+}
+
+// privateSetter is the part of the framework's private state that save needs.
+type privateSetter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+// stateSetter is the part of tfsdk.State that save needs.
+type stateSetter interface {
+	Set(ctx context.Context, val any) diag.Diagnostics
+}
+
+// save records the converger's result. On failure the parts that exist are saved (Terraform then
+// marks a failed create as tainted, and its destroy removes them) and the error names the step.
+func (r *s3ConnectionResource) save(ctx context.Context, m *s3ConnectionModel, prior s3ConnectionModel, st connection.State, err error,
+	private privateSetter, state stateSetter, diags *diag.Diagnostics, action string) {
+	if err != nil {
+		addConnectionError(diags, action, err)
+		if action == "create" && st.UserARN == "" && st.PolicyARN == "" && !st.CORSRule && st.CredentialID == "" {
+			return
+		}
+		// Record what really happened, so the next plan shows what is still to do.
+		m.Tags = tagsValue(st.Tags, prior.Tags)
+		m.ShareCredential = types.BoolValue(st.Shared)
+	}
+	m.setObserved(st)
+	if st.PolicyVersionID != "" {
+		diags.Append(private.SetKey(ctx, privatePolicyVersion, []byte(st.PolicyVersionID))...)
+	}
+	diags.Append(state.Set(ctx, m)...)
+}
+
+func (r *s3ConnectionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state s3ConnectionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	version, diags := req.Private.GetKey(ctx, privatePolicyVersion)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	spec, diags := state.spec(ctx, false)
+	resp.Diagnostics.Append(diags...)
+	prior, diags := state.priorState(ctx, string(version))
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	st, err := r.conv.Read(ctx, spec, prior)
+	if err != nil {
+		addConnectionError(&resp.Diagnostics, "read", err)
+		return
+	}
+	state.setObserved(st)
+	if st.CredentialID == "" {
+		// Keep the resource id: only the credential is gone, and the next apply recreates it.
+		state.ID = types.StringValue(prior.CredentialID)
+		if prior.CredentialID == "" {
+			state.ID = types.StringNull()
+		}
+	}
+	if st.PolicyVersionID != "" && st.PolicyVersionID != string(version) {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePolicyVersion, []byte(st.PolicyVersionID))...)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *s3ConnectionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state s3ConnectionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultConnectionDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	spec, diags := state.spec(ctx, false)
+	resp.Diagnostics.Append(diags...)
+	prior, diags := state.priorState(ctx, "")
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := r.conv.Delete(ctx, spec, prior); err != nil {
+		addConnectionError(&resp.Diagnostics, "destroy", err)
+		return
+	}
+	if id := state.CredentialID.ValueString(); id != "" {
+		resp.Diagnostics.AddWarning("ICA storage credential left in ICA",
+			fmt.Sprintf("The connection of bucket %q is destroyed (CORS rule, access key, IAM user and policy). ICA storage credential %q (%s) "+
+				"remains in ICA and its key no longer works. %s", state.Bucket.ValueString(), state.CredentialName.ValueString(), id, credentialUIHint))
+	}
+}
+
+func (r *s3ConnectionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	bucket, user, credential, err := parseImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", err.Error())
+		return
+	}
+	if r.conv == nil {
+		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import an ica_s3_connection.")
+		return
+	}
+	im, err := r.conv.Import(ctx, bucket, user, credential)
+	if err != nil {
+		addConnectionError(&resp.Diagnostics, "import", err)
+		return
+	}
+	s := im.Spec
+	m := s3ConnectionModel{
+		Bucket:          types.StringValue(s.Bucket),
+		Prefix:          stringOrNull(s.Prefix),
+		ICARegion:       types.StringNull(),
+		IAMUserName:     types.StringValue(s.UserName),
+		IAMPolicyName:   types.StringValue(s.PolicyName),
+		IAMPath:         types.StringValue(s.Path),
+		KMSKeyARN:       stringOrNull(s.KMSKeyARN),
+		ManageCORS:      types.BoolValue(s.ManageCORS),
+		CredentialName:  types.StringValue(s.CredentialName),
+		ShareCredential: types.BoolValue(false),
+		RotationTrigger: types.StringNull(),
+		Tags:            tagsValue(s.Tags, types.MapNull(types.StringType)),
+		Timeouts:        timeouts.Value{Object: types.ObjectNull(timeoutAttrTypes)},
+		PolicyJSON:      types.StringNull(),
+	}
+	origins, diags := types.ListValueFrom(ctx, types.StringType, s.CORSOrigins)
+	resp.Diagnostics.Append(diags...)
+	m.CORSAllowedOrigins = origins
+	m.setObserved(im.State)
+	if im.State.PolicyVersionID != "" {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePolicyVersion, []byte(im.State.PolicyVersionID))...)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
