@@ -87,7 +87,7 @@ func TestRetryPolicyByStatusAndOperation(t *testing.T) {
 
 func TestRetryAfterHonouredAndCapped(t *testing.T) {
 	f := newFakeICA(t)
-	h, count := failThen(1, http.StatusTooManyRequests, "1")
+	h, count := failThen(1, http.StatusTooManyRequests, "30")
 	f.setHandler(h)
 	c := f.client(t, func(cfg *Config) { cfg.RetryWaitMin = time.Millisecond; cfg.RetryWaitMax = 150 * time.Millisecond })
 	if _, err := c.ListRegions(context.Background()); err != nil { // mint outside the measurement
@@ -102,8 +102,8 @@ func TestRetryAfterHonouredAndCapped(t *testing.T) {
 	if count.Load() != 2 {
 		t.Fatalf("attempts = %d, want 2", count.Load())
 	}
-	// Retry-After: 1 second, capped at RetryWaitMax (150ms); without the header the wait is ≤ 1ms·2⁰.
-	if elapsed < 140*time.Millisecond || elapsed > 900*time.Millisecond {
+	// Retry-After: 30 seconds, capped at RetryWaitMax (150ms); without the header the wait is ≤ 1ms·2⁰.
+	if elapsed < 140*time.Millisecond || elapsed > 5*time.Second {
 		t.Fatalf("elapsed %v, want about RetryWaitMax (150ms): Retry-After honoured but capped", elapsed)
 	}
 }
@@ -136,20 +136,23 @@ func TestContextCancelStopsRetrying(t *testing.T) {
 	f := newFakeICA(t)
 	h, count := failThen(1000, http.StatusServiceUnavailable, "")
 	f.setHandler(h)
-	c := f.client(t, func(cfg *Config) {
-		cfg.MaxRetries = 50
-		cfg.RetryWaitMin = 200 * time.Millisecond
-		cfg.RetryWaitMax = 10 * time.Second
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	c := f.client(t)
+	if err := c.ShareStorageCredential(context.Background(), credID); err == nil { // mint first; the 503 is expected
+		t.Fatal("want the 503")
+	}
+	count.Store(0)
+	c.maxRetries, c.retryWaitMin, c.retryWaitMax = 50, 3*time.Second, 10*time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	_, err := c.ListRegions(ctx)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 	}
-	if elapsed := time.Since(start); elapsed > time.Second {
-		t.Fatalf("returned after %v; the context deadline (100ms) must end the waiting", elapsed)
+	// The first retry would wait at least RetryWaitMin (3s): returning well before proves the
+	// deadline ended the waiting.
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Fatalf("returned after %v; the context deadline (200ms) must end the waiting", elapsed)
 	}
 	if count.Load() != 1 {
 		t.Fatalf("attempts = %d, want 1 before the deadline", count.Load())
