@@ -31,15 +31,20 @@ or OpenTofu >= 1.11 from https://opentofu.org/docs/intro/install/ (the demo uses
 or set TERRAFORM=/path/to/terraform."
   fi
 fi
-tf_version="$("$tf_bin" version | head -n 1)"
-info "terraform: $tf_bin ($tf_version)"
+tf_version="$("$tf_bin" version 2>/dev/null || true)"
+info "terraform: $tf_bin (${tf_version%%$'\n'*})"
 
 command -v go >/dev/null 2>&1 || fail "go was not found on PATH. Install Go (version in go.mod) from https://go.dev/dl/."
 info "go:        $(command -v go) ($(go env GOVERSION))"
 
 find_moto() {
-  if command -v moto_server >/dev/null 2>&1; then
-    command -v moto_server
+  local found
+  if found="$(command -v moto_server 2>/dev/null)"; then
+    # A pyenv shim hides which Python has moto (and boto3): ask pyenv for the real script.
+    if [[ "$found" == */shims/* ]] && command -v pyenv >/dev/null 2>&1; then
+      found="$(pyenv which moto_server 2>/dev/null || echo "$found")"
+    fi
+    echo "$found"
     return
   fi
   local root candidate
@@ -218,7 +223,8 @@ tf() { # runs terraform in the quickstart copy, keeping the full output in a log
     fail "terraform $1 failed (exit code $status); full output in $log"
   fi
   # Progress lines and warnings only; the full output is in the log.
-  grep -E '^(data\.|ica_)[^ ]*: (Read|Creat|Modif|Destr)|^Warning:|^(Apply|Destroy) complete' "$log" | sed 's/^/    /' || true
+  grep -E '^(data\.|ica_)[^ ]*: (Read|Creat|Modif|Destr)|^Warning:|^(Apply|Destroy) complete' "$log" |
+    grep -v 'development overrides' | sed 's/^/    /' || true
 }
 
 out() { "$tf_bin" -chdir="$work/quickstart" output -raw "$1"; }
