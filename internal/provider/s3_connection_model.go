@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -42,6 +43,29 @@ type s3ConnectionModel struct {
 // privatePolicyVersion is the private-state key of the policy's default version id (lets refresh read
 // the policy with one call while the version is still the default).
 const privatePolicyVersion = "policy_version"
+
+// privateGetter is the part of the framework's private state that policyVersion needs.
+type privateGetter interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+// policyVersion reads the recorded default policy version ("" when none). Private state holds JSON.
+func policyVersion(ctx context.Context, p privateGetter) (string, diag.Diagnostics) {
+	raw, diags := p.GetKey(ctx, privatePolicyVersion)
+	if diags.HasError() || len(raw) == 0 {
+		return "", diags
+	}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", diags
+	}
+	return v, diags
+}
+
+func setPolicyVersion(ctx context.Context, p privateSetter, v string) diag.Diagnostics {
+	raw, _ := json.Marshal(v)
+	return p.SetKey(ctx, privatePolicyVersion, raw)
+}
 
 // spec builds the converger's desired state from a plan or a state. All values it reads must be known.
 func (m *s3ConnectionModel) spec(ctx context.Context, rotate bool) (connection.Spec, diag.Diagnostics) {

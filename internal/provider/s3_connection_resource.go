@@ -305,12 +305,12 @@ func (r *s3ConnectionResource) Update(ctx context.Context, req resource.UpdateRe
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, defaultConnectionUpdateTimeout)
 	resp.Diagnostics.Append(diags...)
-	version, diags := req.Private.GetKey(ctx, privatePolicyVersion)
+	version, diags := policyVersion(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
 	rotate := !plan.RotationTrigger.Equal(state.RotationTrigger)
 	spec, diags := plan.spec(ctx, rotate)
 	resp.Diagnostics.Append(diags...)
-	prior, diags := state.priorState(ctx, string(version))
+	prior, diags := state.priorState(ctx, version)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -350,7 +350,7 @@ func (r *s3ConnectionResource) save(ctx context.Context, m *s3ConnectionModel, p
 	}
 	m.setObserved(st)
 	if st.PolicyVersionID != "" {
-		diags.Append(private.SetKey(ctx, privatePolicyVersion, []byte(st.PolicyVersionID))...)
+		diags.Append(setPolicyVersion(ctx, private, st.PolicyVersionID)...)
 	}
 	diags.Append(state.Set(ctx, m)...)
 }
@@ -358,14 +358,14 @@ func (r *s3ConnectionResource) save(ctx context.Context, m *s3ConnectionModel, p
 func (r *s3ConnectionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state s3ConnectionModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	version, diags := req.Private.GetKey(ctx, privatePolicyVersion)
+	version, diags := policyVersion(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	spec, diags := state.spec(ctx, false)
 	resp.Diagnostics.Append(diags...)
-	prior, diags := state.priorState(ctx, string(version))
+	prior, diags := state.priorState(ctx, version)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -383,8 +383,8 @@ func (r *s3ConnectionResource) Read(ctx context.Context, req resource.ReadReques
 			state.ID = types.StringNull()
 		}
 	}
-	if st.PolicyVersionID != "" && st.PolicyVersionID != string(version) {
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePolicyVersion, []byte(st.PolicyVersionID))...)
+	if st.PolicyVersionID != "" && st.PolicyVersionID != version {
+		resp.Diagnostics.Append(setPolicyVersion(ctx, resp.Private, st.PolicyVersionID)...)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -454,7 +454,7 @@ func (r *s3ConnectionResource) ImportState(ctx context.Context, req resource.Imp
 	m.CORSAllowedOrigins = origins
 	m.setObserved(im.State)
 	if im.State.PolicyVersionID != "" {
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privatePolicyVersion, []byte(im.State.PolicyVersionID))...)
+		resp.Diagnostics.Append(setPolicyVersion(ctx, resp.Private, im.State.PolicyVersionID)...)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
