@@ -93,6 +93,10 @@ func runChaos(t *testing.T, rotation bool) {
 	calib.destroy(t)
 	t.Logf("an uninterrupted %s takes %s; kill points are drawn from [0, %s)", calib.what(rotation), full.Round(time.Millisecond), full.Round(time.Millisecond))
 
+	before := interruptionsSurvived.Load()
+	t.Cleanup(func() {
+		t.Logf("%s: %d of %d iterations killed mid-apply and converged", calib.what(rotation), interruptionsSurvived.Load()-before, count)
+	})
 	for i := 0; i < count; i++ {
 		iterSeed := seed + uint64(i)
 		t.Run(fmt.Sprintf("seed-%d", iterSeed), func(t *testing.T) {
@@ -110,7 +114,7 @@ func runChaos(t *testing.T, rotation bool) {
 			}
 			r.verifyConverged(t)
 			r.destroy(t)
-			if killed {
+			if killed && !t.Failed() {
 				interruptionsSurvived.Add(1)
 			}
 		})

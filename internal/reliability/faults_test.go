@@ -32,7 +32,7 @@ type faultCase struct {
 	ambiguous bool
 }
 
-// faultsInjected counts the scenarios that ran, for RELIABILITY.md.
+// faultsInjected counts the scenarios that passed, for RELIABILITY.md.
 var faultsInjected atomic.Int64
 
 func icaFault(method, path string, status, count int) *acctest.Fault {
@@ -160,7 +160,9 @@ func runFaultCase(t *testing.T, target faultTarget, fc faultCase) {
 			return noDuplicateCredentials(env.emu.Credentials(t))
 		},
 	})
-	faultsInjected.Add(1)
+	if !t.Failed() {
+		faultsInjected.Add(1)
+	}
 }
 
 func sawStatus(reqs []acctest.EmulatorRequest, status int) bool {
@@ -241,7 +243,10 @@ func credentialFaultCases() []faultCase {
 
 func TestFaultsSecretCredential(t *testing.T) {
 	requireAcc(t)
-	for _, fc := range credentialFaultCases() {
+	cases := credentialFaultCases()
+	before := faultsInjected.Load()
+	t.Cleanup(func() { t.Logf("fault scenarios passed: %d of %d", faultsInjected.Load()-before, len(cases)) })
+	for _, fc := range cases {
 		t.Run(fc.name, func(t *testing.T) {
 			t.Parallel()
 			runFaultCase(t, credentialTarget, fc)
@@ -348,7 +353,10 @@ func connectionFaultCases() []faultCase {
 
 func TestFaultsS3Connection(t *testing.T) {
 	requireAcc(t)
-	for _, fc := range connectionFaultCases() {
+	cases := connectionFaultCases()
+	before := faultsInjected.Load()
+	t.Cleanup(func() { t.Logf("fault scenarios passed: %d of %d", faultsInjected.Load()-before, len(cases)) })
+	for _, fc := range cases {
 		t.Run(fc.name, func(t *testing.T) {
 			t.Parallel()
 			runFaultCase(t, connectionTarget, fc)
