@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 
@@ -426,6 +428,41 @@ func TestAccSecretCredential_transientFaults(t *testing.T) {
 					}
 					return nil
 				},
+			),
+		}},
+	})
+}
+
+// A credential made outside Terraform is imported with an import block by name; ICA never returns the key
+// id, so the same apply sends the configured secrets exactly once, and the next plan is empty.
+func TestAccSecretCredential_importBlockSendsSecretsOnce(t *testing.T) {
+	unsetICAEnv(t)
+	emu := acctest.NewEmulator(t, icaemulator.Options{})
+	name := acctest.RandomName("tf-cred")
+	if _, err := icaClient(t, emu).CreateStorageCredential(context.Background(), ica.CreateStorageCredential{
+		Name: name, Type: ica.CredentialTypeAWSUser,
+		AWSCredentials: &ica.AWSCredentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "made-by-hand"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	log := &writeLog{e: emu}
+	log.next(t)
+	cfg := credConfig{name: name, keyID: "AKIAI44QH8DHBEXAMPLE", secret: "s-" + acctest.RandomName("s"), version: 1}
+	withImport := cfg.hcl(emu) + fmt.Sprintf("\nimport {\n  to = %s\n  id = %q\n}\n", credAddr, "name:"+name)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config:          withImport,
+			ConfigVariables: cfg.vars(),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(credAddr, plancheck.ResourceActionUpdate)},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{noSecretInState{cfg.secret}},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				emulatorHolds(t, emu, name, cfg.keyID, cfg.secret),
+				log.expectWrites(t, "POST :updateSecrets"),
 			),
 		}},
 	})
