@@ -16,5 +16,5 @@
 // checked against the issue's budget. Results go to bench-results/<UTC timestamp>.json (directory overridable
 // with ICA_BENCH_RESULTS) and a table on stdout; cmd/benchcompare prints the differences between two results.
 //
-// Nothing here runs during `go test` without -bench: the package has no tests, only the benchmark.
+// Without -bench, `go test` runs only the unit tests of the result arithmetic (budget, timeline, compare).
 package bench

@@ -36,9 +36,6 @@ type Run struct {
 	Connections int        `json:"connections"`
 	Buckets     int        `json:"buckets"`
 	Ops         []OpResult `json:"ops"`
-	// Timeline lists the API calls of the create (first apply) in start order, for N=1, to show which steps
-	// ran in parallel and which waited for each other.
-	Timeline []Step `json:"create_timeline,omitempty"`
 }
 
 // The operations of a run, in order.
@@ -65,11 +62,19 @@ type OpResult struct {
 	Reads     int            `json:"reads"`
 	Writes    int            `json:"writes"`
 	// Errors counts calls answered with a status >= 400 (e.g. the 404 of a bucket without CORS).
-	Errors       int       `json:"errors"`
-	Processes    []Process `json:"processes"`
-	PeakRSSMB    float64   `json:"peak_rss_mb"`
-	MaxStartupMS float64   `json:"max_startup_ms"`
-	Budget       *Budget   `json:"budget,omitempty"`
+	Errors int `json:"errors"`
+	// CallMS adds up the durations of the AWS and ICA calls; BusyMS is the time at least one was in flight;
+	// MaxInFlight the most at once. BusyMS close to WallMS means the servers, not the provider, set the pace.
+	CallMS      float64   `json:"call_ms"`
+	BusyMS      float64   `json:"busy_ms"`
+	MaxInFlight int       `json:"max_in_flight"`
+	Processes   []Process `json:"processes"`
+	// Timeline lists every API call in start order, relative to the first: which steps ran in parallel and
+	// which waited for each other.
+	Timeline     []Step  `json:"timeline,omitempty"`
+	PeakRSSMB    float64 `json:"peak_rss_mb"`
+	MaxStartupMS float64 `json:"max_startup_ms"`
+	Budget       *Budget `json:"budget,omitempty"`
 }
 
 // Process is one provider process as the launcher measured it.
@@ -246,4 +251,39 @@ func sortedKeys(m map[string]int) []string {
 		return strings.Compare(a, b)
 	})
 	return keys
+}
+
+// SetTimeline records the calls and fills CallMS, BusyMS and MaxInFlight from their intervals.
+func (o *OpResult) SetTimeline(steps []Step) {
+	o.Timeline = steps
+	type edge struct {
+		at    float64
+		delta int
+	}
+	edges := make([]edge, 0, 2*len(steps))
+	o.CallMS = 0
+	for _, s := range steps {
+		o.CallMS += s.DurationMS
+		edges = append(edges, edge{s.StartMS, 1}, edge{s.StartMS + s.DurationMS, -1})
+	}
+	// Ends sort before starts at the same instant, so back-to-back calls do not count as overlapping.
+	slices.SortFunc(edges, func(a, b edge) int {
+		if a.at != b.at {
+			if a.at < b.at {
+				return -1
+			}
+			return 1
+		}
+		return a.delta - b.delta
+	})
+	o.BusyMS, o.MaxInFlight = 0, 0
+	inFlight, since := 0, 0.0
+	for _, e := range edges {
+		if inFlight > 0 {
+			o.BusyMS += e.at - since
+		}
+		inFlight += e.delta
+		since = e.at
+		o.MaxInFlight = max(o.MaxInFlight, inFlight)
+	}
 }

@@ -18,7 +18,7 @@ func (r *Report) WriteTable(w io.Writer) {
 		run := &r.Runs[i]
 		fmt.Fprintf(w, "\nN=%d connections on %d buckets\n", run.Connections, run.Buckets)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "op\texit\twall s\tcalls\t/conn\ts3\tiam\tsts\tica\twrites\terrors\tprocs\tpeak MB\tstart ms\tbudget\t")
+		fmt.Fprintln(tw, "op\texit\twall s\tbusy s\tcalls\t/conn\ts3\tiam\tsts\tica\twrites\terrors\tprocs\tpeak MB\tstart ms\tbudget\t")
 		for _, o := range run.Ops {
 			verdict := "-"
 			if o.Budget != nil {
@@ -27,8 +27,8 @@ func (r *Report) WriteTable(w io.Writer) {
 					verdict = fmt.Sprintf("OVER (max %d)", o.Budget.MaxCalls)
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%.2f\t%d\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.0f\t%s\t\n",
-				o.Name, o.ExitCode, o.WallMS/1000, o.Total, o.PerConnection(run.Connections),
+			fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%d\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.0f\t%s\t\n",
+				o.Name, o.ExitCode, o.WallMS/1000, o.BusyMS/1000, o.Total, o.PerConnection(run.Connections),
 				o.ByService["s3"], o.ByService["iam"], o.ByService["sts"], o.ByService["ica"],
 				o.Writes, o.Errors, len(o.Processes), o.PeakRSSMB, o.MaxStartupMS, verdict)
 		}
@@ -42,8 +42,8 @@ func (r *Report) WriteTable(w io.Writer) {
 				fmt.Fprintf(w, "  %s over budget: %s\n", o.Name, v)
 			}
 		}
-		if len(run.Timeline) > 0 {
-			writeTimeline(w, run.Timeline)
+		if apply := run.Op(OpApply); run.Connections == 1 && apply != nil && len(apply.Timeline) > 0 {
+			writeTimeline(w, apply.Timeline)
 		}
 	}
 }

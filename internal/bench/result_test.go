@@ -1,0 +1,88 @@
+package bench
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestIsWrite(t *testing.T) {
+	for key, want := range map[string]bool{
+		"iam:CreateUser":                      true,
+		"iam:ListAccessKeys":                  false,
+		"s3:GetBucketCors":                    false,
+		"s3:PutBucketCors":                    true,
+		"ica:GET /api/storageCredentials":     false,
+		"ica:POST /api/tokens":                false,
+		"ica:POST /api/storageCredentials":    true,
+		"ica:POST /api/x/{id}:updateSecrets":  true,
+		"sts:GetCallerIdentity":               false,
+		"ica:GET /api/storageConfigurations/": false,
+	} {
+		if got := IsWrite(key); got != want {
+			t.Errorf("IsWrite(%q) = %v, want %v", key, got, want)
+		}
+	}
+}
+
+func TestBudget(t *testing.T) {
+	procs := []Process{{MaxRSSKB: 40 << 10}, {MaxRSSKB: 30 << 10}, {MaxRSSKB: 20 << 10}}
+	within := OpResult{Calls: map[string]int{"iam:ListAccessKeys": 50, "iam:GetPolicyVersion": 50, "s3:GetBucketCors": 5,
+		"ica:POST /api/tokens": 1}, Processes: procs}
+	within.Summarize()
+	within.CheckBudget(50, 5)
+	if !within.Budget.OK || within.Budget.MaxCalls != 5*50+3*5+2*3 {
+		t.Errorf("budget = %+v, want OK with max 271", within.Budget)
+	}
+	if within.PeakRSSMB != 40 || within.Reads != 106 || within.Writes != 0 || within.ByService["iam"] != 100 {
+		t.Errorf("summary = peak %v reads %d writes %d by service %v", within.PeakRSSMB, within.Reads, within.Writes, within.ByService)
+	}
+
+	over := OpResult{Calls: map[string]int{"iam:GetUser": 300, "iam:TagUser": 2}, Processes: []Process{{MaxRSSKB: 61 << 10}}}
+	over.Summarize()
+	over.CheckBudget(50, 5)
+	v := strings.Join(over.Budget.Violations, "\n")
+	if over.Budget.OK || !strings.Contains(v, "302 calls > 267") || !strings.Contains(v, "iam:TagUser×2") ||
+		!strings.Contains(v, "peak memory 61.0 MB") {
+		t.Errorf("violations = %q, want calls, writes (naming TagUser) and memory", v)
+	}
+
+	none := OpResult{Calls: map[string]int{"ica:POST /api/tokens": 1}}
+	none.Summarize()
+	none.CheckNoCalls()
+	if none.Budget.OK {
+		t.Error("a regions-only plan that minted a token passed the no-calls budget")
+	}
+}
+
+func TestSetTimeline(t *testing.T) {
+	var o OpResult
+	o.SetTimeline([]Step{
+		{StartMS: 0, DurationMS: 10},  // 0..10
+		{StartMS: 5, DurationMS: 10},  // 5..15: overlaps
+		{StartMS: 15, DurationMS: 5},  // 15..20: back to back, not overlapping
+		{StartMS: 30, DurationMS: 10}, // 30..40 after a gap
+	})
+	if o.CallMS != 35 || o.BusyMS != 30 || o.MaxInFlight != 2 {
+		t.Errorf("call %v busy %v max in flight %d, want 35, 30, 2", o.CallMS, o.BusyMS, o.MaxInFlight)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	before := &Report{Commit: "a", Runs: []Run{
+		{Connections: 10, Buckets: 2, Ops: []OpResult{{Name: OpPlan, WallMS: 2000, Total: 60, Calls: map[string]int{"iam:GetUser": 10, "iam:ListAccessKeys": 50}}}},
+		{Connections: 1, Buckets: 1},
+	}}
+	after := &Report{Commit: "b", Runs: []Run{
+		{Connections: 10, Buckets: 2, Ops: []OpResult{{Name: OpPlan, WallMS: 1000, Total: 20, Calls: map[string]int{"iam:ListAccessKeys": 20}}}},
+	}}
+	var out bytes.Buffer
+	Compare(&out, before, after)
+	s := out.String()
+	for _, want := range []string{"N=1 on 1 buckets: not in the second report", "2.00 → 1.00", "-50%", "6.00 → 2.00", "-67%",
+		"plan: iam:GetUser 10 → 0, iam:ListAccessKeys 50 → 20"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("Compare output lacks %q:\n%s", want, s)
+		}
+	}
+}
