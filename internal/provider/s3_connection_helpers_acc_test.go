@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
@@ -185,35 +186,70 @@ func (env *connEnv) checkConverged(t *testing.T, resourceName string, ourRuleIDs
 		if !ok {
 			return fmt.Errorf("%s not in state", resourceName)
 		}
-		a := rs.Primary.Attributes
-		user := a["iam_user_name"]
-		keys := env.keys(t, user)
-		if len(keys) != 1 || aws.ToString(keys[0].AccessKeyId) != a["access_key_id"] {
-			return fmt.Errorf("want exactly the state's key %s on %s, got %d keys", a["access_key_id"], user, len(keys))
+		return env.checkConvergedAttrs(t, rs.Primary.Attributes, ourRuleIDs...)
+	}
+}
+
+func (env *connEnv) checkConvergedAttrs(t *testing.T, a map[string]string, ourRuleIDs ...string) error {
+	user := a["iam_user_name"]
+	keys := env.keys(t, user)
+	if len(keys) != 1 || aws.ToString(keys[0].AccessKeyId) != a["access_key_id"] {
+		return fmt.Errorf("want exactly the state's key %s on %s, got %d keys", a["access_key_id"], user, len(keys))
+	}
+	var held string
+	for _, c := range env.emu.Credentials(t) {
+		if c.ID == a["credential_id"] {
+			held = c.AccessKeyID
 		}
-		var held string
-		for _, c := range env.emu.Credentials(t) {
-			if c.ID == a["credential_id"] {
-				held = c.AccessKeyID
+	}
+	if held != a["access_key_id"] {
+		return fmt.Errorf("ICA holds key %q, state says %q", held, a["access_key_id"])
+	}
+	attached, err := env.iam().ListAttachedUserPolicies(context.Background(), &iam.ListAttachedUserPoliciesInput{UserName: aws.String(user)})
+	if err != nil {
+		return err
+	}
+	if len(attached.AttachedPolicies) != 1 || aws.ToString(attached.AttachedPolicies[0].PolicyArn) != a["iam_policy_arn"] {
+		return fmt.Errorf("policy %s not attached alone to %s", a["iam_policy_arn"], user)
+	}
+	if eq, err := policy.Equivalent(env.policyDocument(t, a["iam_policy_arn"]), a["policy_json"]); err != nil || !eq {
+		return fmt.Errorf("policy in AWS differs from policy_json (%v)", err)
+	}
+	if ourRuleIDs == nil {
+		ourRuleIDs = []string{a["cors_rule_id"]}
+	}
+	return env.checkCORS(t, ourRuleIDs...)
+}
+
+// convergedAll is a state check (it works with for_each, unlike the legacy Check shim) running
+// checkConvergedAttrs on every ica_s3_connection in the state.
+type convergedAll struct {
+	t       *testing.T
+	env     *connEnv
+	want    int
+	ruleIDs []string
+}
+
+func (c convergedAll) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	n := 0
+	for _, r := range req.State.Values.RootModule.Resources {
+		if r.Type != "ica_s3_connection" {
+			continue
+		}
+		n++
+		attrs := map[string]string{}
+		for k, v := range r.AttributeValues {
+			if s, ok := v.(string); ok {
+				attrs[k] = s
 			}
 		}
-		if held != a["access_key_id"] {
-			return fmt.Errorf("ICA holds key %q, state says %q", held, a["access_key_id"])
+		if err := c.env.checkConvergedAttrs(c.t, attrs, c.ruleIDs...); err != nil {
+			resp.Error = fmt.Errorf("%s: %w", r.Address, err)
+			return
 		}
-		attached, err := env.iam().ListAttachedUserPolicies(context.Background(), &iam.ListAttachedUserPoliciesInput{UserName: aws.String(user)})
-		if err != nil {
-			return err
-		}
-		if len(attached.AttachedPolicies) != 1 || aws.ToString(attached.AttachedPolicies[0].PolicyArn) != a["iam_policy_arn"] {
-			return fmt.Errorf("policy %s not attached alone to %s", a["iam_policy_arn"], user)
-		}
-		if eq, err := policy.Equivalent(env.policyDocument(t, a["iam_policy_arn"]), a["policy_json"]); err != nil || !eq {
-			return fmt.Errorf("policy in AWS differs from policy_json (%v)", err)
-		}
-		if ourRuleIDs == nil {
-			ourRuleIDs = []string{a["cors_rule_id"]}
-		}
-		return env.checkCORS(t, ourRuleIDs...)
+	}
+	if n != c.want {
+		resp.Error = fmt.Errorf("want %d connections in state, got %d", c.want, n)
 	}
 }
 

@@ -1,0 +1,299 @@
+package provider_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/policy"
+)
+
+// handMade is a connection made by hand with ICA's documented CLI steps: a CORS rule without ID, the
+// policy illumina-ica-admin-policy, the user illumina_ica_admin (both with a unique suffix here), the
+// attachment, an access key, and the ICA credential holding it.
+type handMade struct {
+	user, policyName, policyARN, credName, credID, keyID string
+}
+
+func makeHandMade(t *testing.T, env *connEnv) handMade {
+	t.Helper()
+	ctx := context.Background()
+	suffix := acctest.RandomName("h")
+	h := handMade{user: "illumina_ica_admin_" + suffix, policyName: "illumina-ica-admin-policy-" + suffix, credName: "hand-made-" + suffix}
+	rule := policy.ICARule("", nil)
+	env.putCORS(t, []s3types.CORSRule{connForeignRule, {
+		AllowedHeaders: rule.AllowedHeaders, AllowedMethods: rule.AllowedMethods, AllowedOrigins: rule.AllowedOrigins, ExposeHeaders: rule.ExposeHeaders,
+	}})
+	// The help page's policy text, as a person would paste it (folder "runs").
+	doc := fmt.Sprintf(`{"Version": "2012-10-17", "Statement": [
+	  {"Effect": "Allow", "Action": ["s3:PutBucketNotification", "s3:ListBucket", "s3:GetBucketNotification", "s3:GetBucketLocation"], "Resource": "arn:aws:s3:::%[1]s"},
+	  {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject", "s3:RestoreObject", "s3:DeleteObject"], "Resource": "arn:aws:s3:::%[1]s/runs/*"},
+	  {"Effect": "Allow", "Action": ["sts:GetFederationToken"], "Resource": ["*"]}]}`, env.bucket)
+	p, err := env.iam().CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(h.policyName), PolicyDocument: aws.String(doc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.policyARN = aws.ToString(p.Policy.Arn)
+	if _, err := env.iam().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(h.user)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.iam().AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String(h.user), PolicyArn: p.Policy.Arn}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := env.iam().CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(h.user)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.keyID = aws.ToString(k.AccessKey.AccessKeyId)
+	client, err := ica.New(ica.Config{BaseURL: env.emu.URL, APIKey: env.emu.APIKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := client.CreateStorageCredential(ctx, ica.CreateStorageCredential{Name: h.credName, Type: ica.CredentialTypeAWSUser,
+		AWSCredentials: &ica.AWSCredentials{AccessKeyID: h.keyID, SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.credID = cred.ID
+	return h
+}
+
+// testImportHandMade imports a hand-made connection (credential by name or UUID); a matching
+// configuration then plans no changes, and destroy removes the hand-made IAM objects and rule.
+func testImportHandMade(t *testing.T, byUUID bool) {
+	env := newConnEnv(t)
+	h := makeHandMade(t, env)
+	ref := h.credName
+	if byUUID {
+		ref = h.credID
+	}
+	cfg := env.config(fmt.Sprintf(`
+  prefix          = "runs"
+  iam_user_name   = %q
+  iam_policy_name = %q
+  credential_name = %q
+`, h.user, h.policyName, h.credName))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             env.checkDestroyed(t, []string{h.user}, []string{h.policyName}),
+		Steps: []resource.TestStep{
+			{
+				Config:             cfg,
+				ResourceName:       connRes,
+				ImportState:        true,
+				ImportStateId:      env.bucket + ":" + h.user + ":" + ref,
+				ImportStatePersist: true,
+				ImportStateCheck: func(s []*terraform.InstanceState) error {
+					a := s[0].Attributes
+					want := map[string]string{
+						"prefix": "runs/", "iam_policy_arn": h.policyARN, "credential_id": h.credID, "id": h.credID,
+						"access_key_id": h.keyID, "cors_rule_id": "", "manage_cors": "true",
+						"credential_name": h.credName, "iam_path": "/", "iam_user_name": h.user,
+					}
+					for key, v := range want {
+						if a[key] != v {
+							return fmt.Errorf("%s = %q, want %q", key, a[key], v)
+						}
+					}
+					return nil
+				},
+			},
+			{
+				Config:           cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            env.checkConverged(t, connRes, ""),
+			},
+		},
+	})
+}
+
+func TestAccS3Connection_importHandMadeByName(t *testing.T) { testImportHandMade(t, false) }
+
+func TestAccS3Connection_importHandMadeByUUID(t *testing.T) { testImportHandMade(t, true) }
+
+// TestAccS3Connection_importErrors: a malformed ID and missing objects are clear errors.
+func TestAccS3Connection_importErrors(t *testing.T) {
+	env := newConnEnv(t)
+	cfg := env.config("  prefix = \"x\"")
+	var steps []resource.TestStep
+	for id, want := range map[string]string{
+		"just-a-bucket":                       `BUCKET:IAM_USER_NAME:CREDENTIAL`,
+		env.bucket + ":nobody-here:cred":      `IAM user "nobody-here" does not exist`,
+		acctest.RandomName("nob") + ":u:cred": `does not exist`,
+	} {
+		steps = append(steps, resource.TestStep{
+			Config: cfg, ResourceName: connRes, ImportState: true, ImportStateId: id,
+			ExpectError: regexp.MustCompile(`(?s)` + strings.ReplaceAll(regexp.QuoteMeta(want), " ", `\s+`)),
+		})
+	}
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: acctest.ProviderFactories(), Steps: steps})
+}
+
+// TestAccS3Connection_fiveOnOneBucket: five connections on one bucket (for_each over prefixes) in one
+// apply all keep their own CORS rule, and destroy leaves only the foreign rule.
+func TestAccS3Connection_fiveOnOneBucket(t *testing.T) {
+	env := newConnEnv(t)
+	base := acctest.RandomName("f")
+	prefixes := []string{"a", "b", "c", "d", "e"}
+	var users, ruleIDs []string
+	for _, p := range prefixes {
+		users = append(users, base+"-"+p)
+		ruleIDs = append(ruleIDs, "ica-tf-"+base+"-"+p)
+	}
+	cfg := env.providerConfig() + fmt.Sprintf(`
+resource "ica_s3_connection" "many" {
+  for_each      = toset(["a", "b", "c", "d", "e"])
+  bucket        = %q
+  prefix        = each.key
+  iam_user_name = "%s-${each.key}"
+}
+`, env.bucket, base)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config:            cfg,
+				ConfigStateChecks: []statecheck.StateCheck{convergedAll{t: t, env: env, want: 5, ruleIDs: ruleIDs}},
+			},
+			{
+				Config:           cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// Destroy all five in one apply: only the foreign rule stays, no user remains.
+				Config: env.providerConfig(),
+				Check:  env.checkDestroyed(t, users, nil),
+			},
+		},
+	})
+}
+
+// TestAccS3Connection_badInputs: mistakes fail at plan time, before anything is created.
+func TestAccS3Connection_badInputs(t *testing.T) {
+	env := newConnEnv(t)
+	cases := []struct {
+		body string
+		want string
+	}{
+		{`prefix = "/ica"`, `prefix`},
+		{`prefix = "a/../b"`, `prefix`},
+		{`prefix = "./x"`, `prefix`},
+		{`ica_region = "Germany"`, `is in us-east-1 but ICA region "Germany" needs eu-central-1`},
+		{`ica_region = "Atlantis"`, `Atlantis`},
+		{`kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/abc"`, `eu-west-1 but the bucket is in us-east-1`},
+		{`kms_key_arn = "not-an-arn"`, `not a KMS key ARN`},
+		{`iam_user_name = "has space"`, `iam_user_name`},
+		{`credential_name = "no:colons"`, `credential_name`},
+		{`tags = { "ica-tf:managed-by" = "me" }`, `reserved`},
+	}
+	var steps []resource.TestStep
+	for _, c := range cases {
+		steps = append(steps, resource.TestStep{
+			Config:      env.config("  " + c.body),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)` + strings.ReplaceAll(regexp.QuoteMeta(c.want), " ", `\s+`)),
+		})
+	}
+	missing := acctest.RandomName("missing")
+	steps = append(steps, resource.TestStep{
+		// A bucket that does not exist: a warning at plan, an error at apply before anything is made.
+		Config:      env.providerConfig() + fmt.Sprintf("resource \"ica_s3_connection\" \"test\" {\n  bucket = %q\n  prefix = \"x\"\n}\n", missing),
+		ExpectError: regexp.MustCompile(`(?s)does\s+not\s+exist`),
+	})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps:                    steps,
+		CheckDestroy: func(*terraform.State) error {
+			if n := len(env.emu.Credentials(t)); n != 0 {
+				return fmt.Errorf("a failed plan or apply created %d ICA credentials", n)
+			}
+			return env.checkCORS(t)
+		},
+	})
+}
+
+// TestAccS3Connection_failureThenReapply: ICA fails the credential create; the apply fails naming the
+// step, and the next apply converges with no orphans (one user, one key, one policy, one credential).
+func TestAccS3Connection_failureThenReapply(t *testing.T) {
+	env := newConnEnv(t)
+	user := acctest.RandomName("u")
+	pol := user + "-policy"
+	cfg := env.config(fmt.Sprintf("  prefix = \"f\"\n  iam_user_name = %q\n  iam_policy_name = %q\n", user, pol))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             env.checkDestroyed(t, []string{user}, []string{pol}),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					env.emu.InjectFault(t, acctest.Fault{Method: "POST", Path: "/api/storageCredentials", Status: 503, Count: 100})
+				},
+				Config:      cfg,
+				ExpectError: regexp.MustCompile(`(?s)creating\s+ICA\s+storage\s+credential`),
+			},
+			{
+				PreConfig: func() { env.emu.ClearFaults(t) },
+				Config:    cfg,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					env.checkConverged(t, connRes),
+					env.checkNoSecret(t),
+					func(*terraform.State) error {
+						if n := len(env.policiesNamed(t, pol)); n != 1 {
+							return fmt.Errorf("want one policy %s, got %d", pol, n)
+						}
+						if n := len(env.emu.Credentials(t)); n != 1 {
+							return fmt.Errorf("want one ICA credential, got %d", n)
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
+
+// TestAccS3PolicyDocumentDataSource: the data source renders exactly what the resource applies.
+func TestAccS3PolicyDocumentDataSource(t *testing.T) {
+	kms := "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{{
+			Config: `
+provider "ica" {}
+data "ica_s3_policy_document" "plain" {
+  bucket = "my-bucket"
+}
+data "ica_s3_policy_document" "full" {
+  bucket               = "my-bucket"
+  prefix               = "ica"
+  versioned            = true
+  kms_key_arn          = "` + kms + `"
+  cors_allowed_origins = ["https://a.example"]
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.ica_s3_policy_document.plain", tfjsonpath.New("json"),
+					knownvalue.StringExact(policy.Build(policy.Options{Bucket: "my-bucket"}).JSON())),
+				statecheck.ExpectKnownValue("data.ica_s3_policy_document.plain", tfjsonpath.New("cors_rule_json"),
+					knownvalue.StringExact(policy.ICARule("", nil).JSON())),
+				statecheck.ExpectKnownValue("data.ica_s3_policy_document.full", tfjsonpath.New("json"),
+					knownvalue.StringExact(policy.Build(policy.Options{Bucket: "my-bucket", Prefix: "ica/", Versioned: true, KMSKeyARN: kms}).JSON())),
+				statecheck.ExpectKnownValue("data.ica_s3_policy_document.full", tfjsonpath.New("cors_rule_json"),
+					knownvalue.StringExact(policy.ICARule("", []string{"https://a.example"}).JSON())),
+			},
+		}},
+	})
+}
