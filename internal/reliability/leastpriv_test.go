@@ -106,7 +106,9 @@ func checkPermissions(t *testing.T, admin *acctest.Moto, user, bucket, other str
 	}{
 		{"PutObject under the prefix", put(bucket, "ica/run/a.txt", "")},
 		{"GetObject under the prefix", get(bucket, "ica/run/a.txt")},
-		{"ListObjectsV2 of the prefix", list(bucket, "ica/run/")},
+		// moto miscomputes SigV4 for a query value with an encoded "/", so the listing narrows by "ica"
+		// (ListBucket is granted on the whole bucket in any case, as documented).
+		{"ListObjectsV2 narrowed to the prefix", list(bucket, "ica")},
 		{"ListObjectsV2 of the whole bucket (listing is bucket-wide, as documented)", list(bucket, "")},
 		{"PutObject (GLACIER) under the prefix", put(bucket, "ica/run/cold.txt", s3types.StorageClassGlacier)},
 		{"RestoreObject under the prefix", func() error {

@@ -131,7 +131,7 @@ output "extra_id"      { value = ica_secret_credential.extra.id }
 		}
 	}
 	if len(leaks) > 0 {
-		t.Errorf("secrets leaked:\n%s", strings.Join(leaks, "\n"))
+		t.Fatalf("secrets leaked:\n%s", strings.Join(leaks, "\n"))
 	}
 	t.Logf("scanned %d artefacts (%d bytes of TRACE log) for %d secrets and JWTs: none found",
 		len(arts), len(readAll(t, d.logPath)), len(secrets))
