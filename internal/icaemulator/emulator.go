@@ -160,12 +160,18 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		entry.Status = sw.status
 		e.mu.Unlock()
 	}()
-	if f, ok := e.faults.take(r.Method, r.URL.Path); ok {
-		if f.apply(e.ctx, sw, r, e.serveAPI) {
-			return
-		}
+	var out http.ResponseWriter = sw
+	var gw *gzipWriter
+	if acceptsGzip(r) {
+		gw = &gzipWriter{w: sw}
+		out = gw
 	}
-	e.serveAPI(sw, r)
+	if f, ok := e.faults.take(r.Method, r.URL.Path); !ok || !f.apply(e.ctx, out, r, e.serveAPI) {
+		e.serveAPI(out, r)
+	}
+	if gw != nil {
+		gw.finish()
+	}
 }
 
 // serveAPI routes an API request. Authentication comes before routing, as at ICA's gateway.

@@ -8,6 +8,7 @@ package icaopenapi
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -343,7 +344,12 @@ func (s *Spec) middleware(t testing.TB, next http.Handler, checkRequests bool) h
 		res := rec.Result()
 		resBody := rec.Body.Bytes()
 		if routeErr == nil { // an undocumented request was reported above, or is expected
-			s.ValidateResponse(t, r, res.StatusCode, res.Header, resBody)
+			plain, err := decompress(res.Header, resBody)
+			if err != nil {
+				t.Errorf("response to %s %s: %v", r.Method, r.URL.Path, err)
+			} else {
+				s.ValidateResponse(t, r, res.StatusCode, res.Header, plain)
+			}
 		}
 
 		for k, v := range res.Header {
@@ -352,4 +358,20 @@ func (s *Spec) middleware(t testing.TB, next http.Handler, checkRequests bool) h
 		w.WriteHeader(res.StatusCode)
 		_, _ = w.Write(resBody)
 	})
+}
+
+// decompress undoes a gzip Content-Encoding (ICA compresses when asked) so the body can be validated.
+func decompress(h http.Header, body []byte) ([]byte, error) {
+	if !strings.EqualFold(h.Get("Content-Encoding"), "gzip") {
+		return body, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("Content-Encoding is gzip but the body is not: %w", err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("Content-Encoding is gzip but the body does not decompress: %w", err)
+	}
+	return plain, nil
 }
