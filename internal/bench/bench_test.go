@@ -286,7 +286,12 @@ func (l *lab) lifecycle(b *testing.B, connections, buckets int) (bench.Run, erro
 			keysBefore = l.credentialKeys(b)
 		}
 		op, output, err := l.terraform(b, dir, step.name, step.args)
-		op.SetTimeline(l.timeline())
+		steps, calls := l.calls()
+		op.SetCallTimes(steps)
+		if connections == 1 {
+			op.Timeline = steps
+		}
+		op.Attribute(calls)
 		op.Summarize()
 		if step.name == bench.OpRefresh || step.name == bench.OpPlan {
 			op.CheckBudget(connections, buckets)
@@ -453,19 +458,21 @@ func readProcesses(dir string) ([]bench.Process, error) {
 		}
 		out = append(out, p)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	return out, nil
 }
 
-// timeline merges the AWS and ICA calls of the last command, relative to the first.
-func (l *lab) timeline() []bench.Step {
+// calls merges the AWS and ICA calls of the last command: as a timeline relative to the first call, and with
+// absolute start times for attributing them to provider processes.
+func (l *lab) calls() ([]bench.Step, []bench.TimedCall) {
 	records := append(l.awsProxy.Log(), l.icaProxy.Log()...)
 	if len(records) == 0 {
-		return nil
+		return nil, nil
 	}
 	sort.SliceStable(records, func(i, j int) bool { return records[i].Start.Before(records[j].Start) })
 	t0 := records[0].Start
 	steps := make([]bench.Step, 0, len(records))
+	calls := make([]bench.TimedCall, 0, len(records))
 	for _, r := range records {
 		steps = append(steps, bench.Step{
 			StartMS:    float64(r.Start.Sub(t0).Microseconds()) / 1000,
@@ -473,8 +480,9 @@ func (l *lab) timeline() []bench.Step {
 			Call:       r.Op.String(),
 			Status:     r.Status,
 		})
+		calls = append(calls, bench.TimedCall{Call: r.Op.String(), Start: r.Start})
 	}
-	return steps
+	return steps, calls
 }
 
 // credentialKeys maps each ICA credential to the access key id it holds.

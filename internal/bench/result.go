@@ -79,12 +79,53 @@ type OpResult struct {
 
 // Process is one provider process as the launcher measured it.
 type Process struct {
-	PID        int      `json:"pid"`
-	StartupMS  float64  `json:"startup_ms"` // start to go-plugin handshake line
-	LifetimeMS float64  `json:"lifetime_ms"`
-	MaxRSSKB   int64    `json:"max_rss_kb"` // peak resident memory (wait4 rusage)
-	ExitCode   int      `json:"exit_code"`
-	Args       []string `json:"args,omitempty"`
+	PID        int       `json:"pid"`
+	Start      time.Time `json:"start"`
+	StartupMS  float64   `json:"startup_ms"` // start to go-plugin handshake line
+	LifetimeMS float64   `json:"lifetime_ms"`
+	MaxRSSKB   int64     `json:"max_rss_kb"` // peak resident memory (wait4 rusage)
+	ExitCode   int       `json:"exit_code"`
+	Args       []string  `json:"args,omitempty"`
+	// Calls are the API calls made while this was the newest provider process alive (Terraform runs them
+	// one after another: schema, plan, apply), so a command's calls split by phase.
+	Calls map[string]int `json:"calls,omitempty"`
+}
+
+// CallTotal is the number of calls attributed to the process.
+func (p *Process) CallTotal() int {
+	n := 0
+	for _, v := range p.Calls {
+		n += v
+	}
+	return n
+}
+
+// Attribute gives each call to the newest process alive when it started; calls outside every process's
+// lifetime are not attributed.
+func (o *OpResult) Attribute(calls []TimedCall) {
+	for _, c := range calls {
+		var owner *Process
+		for i := range o.Processes {
+			p := &o.Processes[i]
+			end := p.Start.Add(time.Duration(p.LifetimeMS * float64(time.Millisecond)))
+			if !c.Start.Before(p.Start) && !c.Start.After(end) && (owner == nil || p.Start.After(owner.Start)) {
+				owner = p
+			}
+		}
+		if owner == nil {
+			continue
+		}
+		if owner.Calls == nil {
+			owner.Calls = map[string]int{}
+		}
+		owner.Calls[c.Call]++
+	}
+}
+
+// TimedCall is a call and when it started, for Attribute.
+type TimedCall struct {
+	Call  string
+	Start time.Time
 }
 
 // Budget is one of the issue's limits. A no-change plan or refresh: no writes, at most 5 calls per connection
@@ -253,9 +294,8 @@ func sortedKeys(m map[string]int) []string {
 	return keys
 }
 
-// SetTimeline records the calls and fills CallMS, BusyMS and MaxInFlight from their intervals.
-func (o *OpResult) SetTimeline(steps []Step) {
-	o.Timeline = steps
+// SetCallTimes fills CallMS, BusyMS and MaxInFlight from the calls' intervals.
+func (o *OpResult) SetCallTimes(steps []Step) {
 	type edge struct {
 		at    float64
 		delta int

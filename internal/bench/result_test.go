@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestIsWrite(t *testing.T) {
@@ -55,9 +56,9 @@ func TestBudget(t *testing.T) {
 	}
 }
 
-func TestSetTimeline(t *testing.T) {
+func TestSetCallTimes(t *testing.T) {
 	var o OpResult
-	o.SetTimeline([]Step{
+	o.SetCallTimes([]Step{
 		{StartMS: 0, DurationMS: 10},  // 0..10
 		{StartMS: 5, DurationMS: 10},  // 5..15: overlaps
 		{StartMS: 15, DurationMS: 5},  // 15..20: back to back, not overlapping
@@ -84,5 +85,26 @@ func TestCompare(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("Compare output lacks %q:\n%s", want, s)
 		}
+	}
+}
+
+func TestAttribute(t *testing.T) {
+	t0 := time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	o := OpResult{Processes: []Process{
+		{PID: 1, Start: at(0), LifetimeMS: 100},   // schema
+		{PID: 2, Start: at(50), LifetimeMS: 1000}, // plan, overlapping the first
+		{PID: 3, Start: at(1100), LifetimeMS: 500},
+	}}
+	o.Attribute([]TimedCall{
+		{"iam:GetUser", at(10)},        // only 1 alive
+		{"iam:ListAccessKeys", at(60)}, // 1 and 2 alive: the newer
+		{"iam:ListAccessKeys", at(900)},
+		{"iam:CreateAccessKey", at(1200)},
+		{"iam:DeleteAccessKey", at(5000)}, // after every process: not attributed
+	})
+	got := []int{o.Processes[0].CallTotal(), o.Processes[1].CallTotal(), o.Processes[2].CallTotal()}
+	if got[0] != 1 || got[1] != 2 || got[2] != 1 || o.Processes[1].Calls["iam:ListAccessKeys"] != 2 {
+		t.Errorf("calls per process = %v (%v), want 1, 2 (both ListAccessKeys), 1", got, o.Processes[1].Calls)
 	}
 }

@@ -18,7 +18,7 @@ func (r *Report) WriteTable(w io.Writer) {
 		run := &r.Runs[i]
 		fmt.Fprintf(w, "\nN=%d connections on %d buckets\n", run.Connections, run.Buckets)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "op\texit\twall s\tbusy s\tcalls\t/conn\ts3\tiam\tsts\tica\twrites\terrors\tprocs\tpeak MB\tstart ms\tbudget\t")
+		fmt.Fprintln(tw, "op\texit\twall s\tbusy s\tcalls\t/conn\ts3\tiam\tsts\tica\twrites\terrors\tcalls by process\tpeak MB\tstart ms\tbudget\t")
 		for _, o := range run.Ops {
 			verdict := "-"
 			if o.Budget != nil {
@@ -27,10 +27,10 @@ func (r *Report) WriteTable(w io.Writer) {
 					verdict = fmt.Sprintf("OVER (max %d)", o.Budget.MaxCalls)
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%d\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.0f\t%s\t\n",
+			fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%d\t%.2f\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%.1f\t%.0f\t%s\t\n",
 				o.Name, o.ExitCode, o.WallMS/1000, o.BusyMS/1000, o.Total, o.PerConnection(run.Connections),
 				o.ByService["s3"], o.ByService["iam"], o.ByService["sts"], o.ByService["ica"],
-				o.Writes, o.Errors, len(o.Processes), o.PeakRSSMB, o.MaxStartupMS, verdict)
+				o.Writes, o.Errors, byProcess(o.Processes), o.PeakRSSMB, o.MaxStartupMS, verdict)
 		}
 		_ = tw.Flush()
 		for _, o := range run.Ops {
@@ -46,6 +46,15 @@ func (r *Report) WriteTable(w io.Writer) {
 			writeTimeline(w, apply.Timeline)
 		}
 	}
+}
+
+// byProcess shows the calls of each provider process in start order, e.g. "0+0+167+417".
+func byProcess(procs []Process) string {
+	parts := make([]string, len(procs))
+	for i := range procs {
+		parts[i] = fmt.Sprint(procs[i].CallTotal())
+	}
+	return strings.Join(parts, "+")
 }
 
 // breakdown lists call counts, highest first, with the per-connection rate.

@@ -84,6 +84,7 @@ func run() int {
 
 	rec := bench.Process{
 		PID:        cmd.Process.Pid,
+		Start:      start,
 		StartupMS:  ms(handshake),
 		LifetimeMS: ms(time.Since(start)),
 		ExitCode:   cmd.ProcessState.ExitCode(),
