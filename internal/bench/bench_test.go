@@ -74,6 +74,7 @@ func BenchmarkConnections(b *testing.B) {
 	if len(report.Runs) == 0 {
 		return
 	}
+	report.Machine.LoadAverage[1] = loadAverage()
 	dir := os.Getenv("ICA_BENCH_RESULTS")
 	if dir == "" {
 		dir = filepath.Join(env.root, "bench-results")
@@ -557,6 +558,7 @@ func gitDescribe(root string) string {
 
 func machine() bench.Machine {
 	m := bench.Machine{OS: runtime.GOOS + "/" + runtime.GOARCH, CPUs: runtime.NumCPU()}
+	m.LoadAverage[0] = loadAverage()
 	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
@@ -575,4 +577,18 @@ func machine() bench.Machine {
 		}
 	}
 	return m
+}
+
+// loadAverage is the 1-minute load average, 0 where /proc/loadavg does not exist.
+func loadAverage() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }

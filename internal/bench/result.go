@@ -29,6 +29,9 @@ type Machine struct {
 	CPUs     int     `json:"cpus"`
 	CPUModel string  `json:"cpu_model,omitempty"`
 	MemoryGB float64 `json:"memory_gb,omitempty"`
+	// LoadAverage is /proc/loadavg's 1-minute figure when the run started and ended: wall times taken while
+	// other work competed for the CPUs are not comparable with quiet ones (call counts are).
+	LoadAverage [2]float64 `json:"load_average,omitempty"`
 }
 
 // Run is the lifecycle of N connections on a number of buckets.

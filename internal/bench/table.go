@@ -12,8 +12,9 @@ import (
 // WriteTable prints the report as a short table per run, the call breakdown of the no-change operations,
 // the budget verdicts and, for N=1, the create timeline.
 func (r *Report) WriteTable(w io.Writer) {
-	fmt.Fprintf(w, "ICA provider benchmark %s, %s, %d CPUs, %.0f GB, %s, Terraform %s, commit %s\n",
-		r.Date.Format("2006-01-02 15:04 MST"), r.Machine.OS, r.Machine.CPUs, r.Machine.MemoryGB, r.Go, r.Terraform, r.Commit)
+	fmt.Fprintf(w, "ICA provider benchmark %s, %s, %d CPUs, %.0f GB, load %.1f→%.1f, %s, Terraform %s, commit %s\n",
+		r.Date.Format("2006-01-02 15:04 MST"), r.Machine.OS, r.Machine.CPUs, r.Machine.MemoryGB,
+		r.Machine.LoadAverage[0], r.Machine.LoadAverage[1], r.Go, r.Terraform, r.Commit)
 	for i := range r.Runs {
 		run := &r.Runs[i]
 		fmt.Fprintf(w, "\nN=%d connections on %d buckets\n", run.Connections, run.Buckets)
