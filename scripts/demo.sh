@@ -7,7 +7,7 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> [%2ds] %s\n' "$SECONDS" "$*"; }
 info() { printf '    %s\n' "$*"; }
 fail() {
   printf '\nmake demo: %s\n' "$*" >&2
@@ -96,7 +96,32 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --- build ---------------------------------------------------------------------------------------------------
+# --- servers and build ---------------------------------------------------------------------------------------
+
+free_port() {
+  "$python_bin" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_http() { # name url [curl args...]
+  local name="$1" url="$2"
+  shift 2
+  local i
+  for i in $(seq 1 150); do
+    if curl -fsS -o /dev/null "$@" "$url" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  fail "$name did not answer at $url within 30s; see its log in $work"
+}
+
+# moto takes a few seconds to start: it starts while Go builds.
+step "Starting moto (S3, IAM, STS) in the background"
+moto_port="$(free_port)"
+"$moto_bin" -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
+pids+=($!)
+moto_pid=$!
+moto_url="http://127.0.0.1:$moto_port"
 
 step "Building the provider and the ICA emulator"
 mkdir -p "$work/bin"
@@ -123,32 +148,9 @@ export CHECKPOINT_DISABLE=1
 
 demo_started=$SECONDS
 
-# --- servers ---------------------------------------------------------------------------------------------------
-
-free_port() {
-  "$python_bin" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_for_http() { # name url [curl args...]
-  local name="$1" url="$2"
-  shift 2
-  local i
-  for i in $(seq 1 150); do
-    if curl -fsS -o /dev/null "$@" "$url" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.2
-  done
-  fail "$name did not answer at $url within 30s; see its log in $work"
-}
-
-step "Starting moto (S3, IAM, STS) and the ICA emulator"
-moto_port="$(free_port)"
-"$moto_bin" -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
-pids+=($!)
-moto_url="http://127.0.0.1:$moto_port"
+step "Starting the ICA emulator; waiting for moto"
 wait_for_http moto "$moto_url/moto-api/"
-info "moto:         $moto_url (pid ${pids[-1]})"
+info "moto:         $moto_url (pid $moto_pid)"
 
 ica_key="demo-api-key"
 # Port 0: the emulator picks a free port and prints its URL on stdout.
@@ -175,6 +177,16 @@ import json, os, sys
 import boto3
 s3 = boto3.client("s3", endpoint_url=os.environ["MOTO_URL"], region_name="us-east-1")
 iam = boto3.client("iam", endpoint_url=os.environ["MOTO_URL"], region_name="us-east-1")
+def cors_rules(bucket):
+    try:
+        return s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    except s3.exceptions.ClientError:
+        return []
+def cors_ids(bucket):
+    return [r.get("ID", "") for r in cors_rules(bucket)]
+def print_cors(bucket):
+    for r in cors_rules(bucket) or [{"ID": "(none)", "AllowedMethods": [], "AllowedOrigins": []}]:
+        print("      %-40s %s from %s" % (r.get("ID", "(no id)"), " ".join(r["AllowedMethods"]), " ".join(r["AllowedOrigins"])))
 $(cat)
 EOF
 }
@@ -190,19 +202,6 @@ s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
 EOF
 info "CORS rule 'website-downloads' (GET from https://www.example.org) is on the bucket"
 
-show_cors() {
-  aws_py "$bucket" <<'EOF'
-bucket = sys.argv[1]
-try:
-    rules = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
-except s3.exceptions.ClientError as e:
-    rules = []
-for r in rules:
-    print("    CORS rule %-40s %s from %s" % (r.get("ID", "(no id)"), " ".join(r["AllowedMethods"]), " ".join(r["AllowedOrigins"])))
-if not rules:
-    print("    (no CORS rules)")
-EOF
-}
 
 # --- terraform ---------------------------------------------------------------------------------------------
 
@@ -227,10 +226,20 @@ tf() { # runs terraform in the quickstart copy, keeping the full output in a log
     grep -v 'development overrides' | sed 's/^/    /' || true
 }
 
-out() { "$tf_bin" -chdir="$work/quickstart" output -raw "$1"; }
+# Reads every output once (one terraform run) into the associative array `outputs`.
+declare -A outputs
+read_outputs() {
+  local name value
+  while IFS=$'\t' read -r name value; do
+    outputs[$name]="$value"
+  done < <("$tf_bin" -chdir="$work/quickstart" output -json |
+    "$python_bin" -c 'import json, sys; [print(k, v["value"], sep="\t") for k, v in json.load(sys.stdin).items()]')
+}
+out() { printf '%s' "${outputs[$1]:-}"; }
 
 step "terraform apply (examples/quickstart; dev_overrides, so no init or registry is needed)"
 tf apply -auto-approve -input=false
+read_outputs
 
 step "Summary"
 info "bucket:                        $(out bucket)"
@@ -263,34 +272,40 @@ esac
 step "Rotating the access key (rotation_trigger 1 -> 2)"
 export TF_VAR_rotation_trigger="2"
 tf apply -auto-approve -input=false
+read_outputs
 new_key="$(out access_key_id)"
 info "old access key id: $old_key"
 info "new access key id: $new_key"
 [[ "$new_key" != "$old_key" ]] || fail "the access key id did not change"
-ica_holds="$(curl -fsS "$ica_url/_emulator/credentials" | "$python_bin" -c '
-import json, sys
-cred_id = sys.argv[1]
-print(next((c["accessKeyId"] for c in json.load(sys.stdin) if c["id"] == cred_id), "(credential not found)"))
-' "$(out credential_id)")"
-info "ICA credential now holds: $ica_holds"
-[[ "$ica_holds" == "$new_key" ]] || fail "ICA does not hold the new key"
-keys="$(aws_py "$(out iam_user)" <<'EOF'
-print(" ".join(k["AccessKeyId"] for k in iam.list_access_keys(UserName=sys.argv[1])["AccessKeyMetadata"]))
-EOF
-)"
-info "IAM user's keys:          $keys"
 
-step "The bucket's CORS rules: its own rule survived next to the connection's"
-show_cors
+step "Checking ICA, IAM and the bucket's CORS rules"
+aws_py "$bucket" "$(out iam_user)" "$(out credential_id)" "$new_key" "$ica_url" <<'EOF'
+import urllib.request
+bucket, user, cred_id, new_key, ica_url = sys.argv[1:6]
+with urllib.request.urlopen(ica_url + "/_emulator/credentials") as r:
+    held = next((c["accessKeyId"] for c in json.load(r) if c["id"] == cred_id), None)
+print("    ICA credential holds:  %s" % held)
+keys = [k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]]
+print("    IAM user's keys:       %s" % " ".join(keys))
+print("    the bucket's CORS rules (its own rule survived next to the connection's):")
+print_cors(bucket)
+if held != new_key or keys != [new_key]:
+    sys.exit("ICA must hold the new key, and it must be the user's only key")
+if "website-downloads" not in cors_ids(bucket):
+    sys.exit("the bucket's own CORS rule is gone")
+EOF
 
 step "terraform destroy"
 tf destroy -auto-approve -input=false
 info "(ICA has no delete API: the credential and storage configuration stay in ICA, as the warnings say)"
-show_cors
-left="$(aws_py <<'EOF'
-print(len([u for u in iam.list_users()["Users"]]))
+aws_py "$bucket" <<'EOF'
+bucket = sys.argv[1]
+print("    the bucket's CORS rules:")
+print_cors(bucket)
+users = iam.list_users()["Users"]
+print("    IAM users left: %d" % len(users))
+if cors_ids(bucket) != ["website-downloads"] or users:
+    sys.exit("destroy must leave only the bucket's own CORS rule and no IAM user")
 EOF
-)"
-info "IAM users left in moto: $left"
 
 step "Done in $((SECONDS - demo_started))s after the build; stopping moto and the ICA emulator"
