@@ -2,6 +2,7 @@
 # End-to-end demo, run by `make demo`: builds the provider and the ICA emulator, starts moto and the emulator on
 # free loopback ports, applies examples/quickstart against them, shows an empty second plan, rotates the key,
 # destroys, and stops everything it started. Nothing reaches AWS, ICA or a Terraform registry.
+# Overrides: TERRAFORM=/path/to/terraform (or tofu), MOTO_SERVER=/path/to/moto_server.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
