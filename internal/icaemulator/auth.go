@@ -14,16 +14,18 @@ import (
 	"github.com/google/uuid"
 )
 
-// jwtClaims are the claims of the emulator's tokens. exp and iat are NumericDates with a fraction
-// (RFC 7519 allows it), so that sub-second TokenTTLs in tests expire on time.
+// jwtClaims are the claims of the emulator's tokens. iat and exp are whole seconds, as most JWT readers
+// expect; expMs carries the exact expiry so that sub-second TokenTTLs in tests expire on time (exp,
+// rounded down, never claims a longer life than the emulator grants).
 type jwtClaims struct {
-	Issuer   string  `json:"iss"`
-	Subject  string  `json:"sub"`
-	TenantID string  `json:"tid"`
-	Tenant   string  `json:"tenant,omitempty"`
-	IssuedAt float64 `json:"iat"`
-	Expiry   float64 `json:"exp"`
-	ID       string  `json:"jti"`
+	Issuer       string `json:"iss"`
+	Subject      string `json:"sub"`
+	TenantID     string `json:"tid"`
+	Tenant       string `json:"tenant,omitempty"`
+	IssuedAt     int64  `json:"iat"`
+	Expiry       int64  `json:"exp"`
+	ExpiryMillis int64  `json:"expMs"`
+	ID           string `json:"jti"`
 	// Origin records how the token was minted; ICA refuses to refresh tokens minted from an API key.
 	Origin string `json:"origin"`
 }
@@ -32,22 +34,20 @@ const jwtIssuer = "ica-emulator"
 
 var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
 
-func numericDate(t time.Time) float64 {
-	return float64(t.UnixMilli()) / 1000
-}
-
 // mintToken returns a signed HS256 JWT for the emulator's user.
 func (e *Emulator) mintToken(tenant string) string {
 	now := time.Now()
-	claims, _ := json.Marshal(jwtClaims{ // plain strings and floats: cannot fail
-		Issuer:   jwtIssuer,
-		Subject:  e.ownerID,
-		TenantID: e.tenantID,
-		Tenant:   tenant,
-		IssuedAt: numericDate(now),
-		Expiry:   numericDate(now.Add(e.opts.TokenTTL)),
-		ID:       uuid.NewString(),
-		Origin:   "apiKey",
+	expiry := now.Add(e.opts.TokenTTL)
+	claims, _ := json.Marshal(jwtClaims{ // plain strings and integers: cannot fail
+		Issuer:       jwtIssuer,
+		Subject:      e.ownerID,
+		TenantID:     e.tenantID,
+		Tenant:       tenant,
+		IssuedAt:     now.Unix(),
+		Expiry:       expiry.Unix(),
+		ExpiryMillis: expiry.UnixMilli(),
+		ID:           uuid.NewString(),
+		Origin:       "apiKey",
 	})
 	unsigned := jwtHeader + "." + base64.RawURLEncoding.EncodeToString(claims)
 	return unsigned + "." + e.sign(unsigned)
@@ -81,7 +81,7 @@ func (e *Emulator) verifyToken(token string) (*jwtClaims, error) {
 	if err := json.Unmarshal(raw, &c); err != nil || c.Issuer != jwtIssuer {
 		return nil, errTokenMalformed
 	}
-	if numericDate(time.Now()) >= c.Expiry {
+	if time.Now().UnixMilli() >= c.ExpiryMillis {
 		return nil, errTokenExpired
 	}
 	return &c, nil

@@ -1,6 +1,7 @@
 package icaemulator_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -558,4 +559,30 @@ func TestCloseStopsValidations(t *testing.T) {
 	s.must(204, "POST", "/api/storageConfigurations/"+c.ID+":validate", nil)
 	emu.Close()
 	assertNoEmulatorGoroutines(t)
+}
+
+func TestTokenClaims(t *testing.T) {
+	s := newServer(t, icaemulator.Options{TokenTTL: time.Hour})
+	var tok struct{ Token string }
+	before := time.Now()
+	s.must(200, "POST", "/api/tokens", nil).json(t, &tok)
+	parts := strings.Split(tok.Token, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatalf("payload is not base64url: %v", err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatalf("payload is not JSON: %s", payload)
+	}
+	exp, ok := claims["exp"].(float64)
+	if !ok || exp != float64(int64(exp)) {
+		t.Fatalf("exp %v is not a whole NumericDate", claims["exp"])
+	}
+	if want := before.Add(time.Hour).Unix(); int64(exp) < want-1 || int64(exp) > want+1 {
+		t.Errorf("exp %d, want about now+1h (%d)", int64(exp), want)
+	}
+	if claims["sub"] == "" || claims["iss"] == "" {
+		t.Errorf("claims lack sub or iss: %s", payload)
+	}
 }
