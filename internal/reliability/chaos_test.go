@@ -1,11 +1,19 @@
 package reliability
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -15,27 +23,31 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/awsproxy"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 
 // interruptionsSurvived counts killed applies that a re-apply then converged, for RELIABILITY.md.
 var interruptionsSurvived atomic.Int64
 
-// chaosSettings reads CHAOS_COUNT (iterations per scenario; the test is skipped without it, so `make test`
-// stays fast: `make test-chaos` sets it) and CHAOS_SEED (default 1; iteration i uses seed+i, printed on
-// failure, so any run can be replayed).
+// chaosSettings reads CHAOS_COUNT (iterations per scenario, default 20; `-short` skips the chaos tests) and
+// CHAOS_SEED (default 1; iteration i uses seed+i and logs it, so any run can be replayed).
 func chaosSettings(t *testing.T) (count int, seed uint64) {
 	t.Helper()
-	raw := os.Getenv("CHAOS_COUNT")
-	if raw == "" {
-		t.Skip("set CHAOS_COUNT (make test-chaos) to kill terraform at random points of applies")
+	if testing.Short() {
+		t.Skip("-short: the chaos tests kill and re-run terraform many times")
 	}
-	count, err := strconv.Atoi(raw)
-	if err != nil || count < 1 {
-		t.Fatalf("CHAOS_COUNT=%q is not a positive number", raw)
+	count = 20
+	if raw := os.Getenv("CHAOS_COUNT"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			t.Fatalf("CHAOS_COUNT=%q is not a positive number", raw)
+		}
+		count = n
 	}
 	seed = 1
 	if s := os.Getenv("CHAOS_SEED"); s != "" {
+		var err error
 		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
 			t.Fatalf("CHAOS_SEED=%q is not a number", s)
 		}
@@ -43,30 +55,15 @@ func chaosSettings(t *testing.T) (count int, seed uint64) {
 	return count, seed
 }
 
-// chaosEnv is shared by the iterations of one scenario.
-type chaosEnv struct {
-	moto *acctest.Moto
-	emu  *acctest.Emulator
-}
-
-func (c *chaosEnv) config(bucket string) string {
-	return acctest.ProviderConfig(c.emu, c.moto) + fmt.Sprintf(`
-variable "rotation" {
-  type = string
-}
-
-resource "ica_s3_connection" "c" {
-  bucket           = %q
-  prefix           = "data"
-  rotation_trigger = var.rotation
-}
-`, bucket)
-}
-
 // TestChaosInterruptedCreate kills terraform (and its provider, by process group, as when a CI runner dies)
-// at a random point of creating a connection, then checks that a plain re-apply converges to exactly one
-// user, key, policy, CORS rule and ICA credential, that ICA holds the surviving key, that the plan is then
-// empty, and that destroy leaves nothing.
+// in the middle of creating a connection, then checks that a plain re-apply converges to exactly one user,
+// key, policy, CORS rule and ICA credential, that ICA holds the surviving key, that the plan is then empty,
+// and that destroy leaves nothing.
+//
+// Kill points are write boundaries, not wall-clock times (terraform's start-up would swallow most of those):
+// a calibration run counts the writes (AWS and ICA) of the operation; each iteration draws one of them and
+// whether the kill comes just before it is sent (it never happens) or just after it happened (its answer is
+// lost).
 func TestChaosInterruptedCreate(t *testing.T) {
 	runChaos(t, false)
 }
@@ -81,40 +78,55 @@ func runChaos(t *testing.T, rotation bool) {
 	count, seed := chaosSettings(t)
 	requireAcc(t)
 	m := acctest.SharedMoto(t)
-	env := &chaosEnv{moto: m, emu: acctest.NewEmulator(t, icaemulator.Options{})}
+	emu := acctest.NewEmulator(t, icaemulator.Options{})
+	what := map[bool]string{false: "create", true: "rotation"}[rotation]
 
-	// Calibrate: how long the interrupted operation takes when left alone bounds the kill points.
-	calib := newChaosRun(t, env)
+	calib := newChaosRun(t, m, emu)
 	calib.prepare(rotation)
-	start := time.Now()
-	calib.d.must("apply", "-auto-approve", "-no-color", "-var", "rotation="+calib.target(rotation))
-	full := time.Since(start)
+	calib.d.must("apply", "-auto-approve", "-no-color")
+	writes := calib.kill.seen()
 	calib.verifyConverged(t)
 	calib.destroy(t)
-	t.Logf("an uninterrupted %s takes %s; kill points are drawn from [0, %s)", calib.what(rotation), full.Round(time.Millisecond), full.Round(time.Millisecond))
+	if len(writes) == 0 {
+		t.Fatalf("an uninterrupted %s made no writes: nothing to interrupt", what)
+	}
+	t.Logf("an uninterrupted %s makes %d writes: %s", what, len(writes), strings.Join(writes, ", "))
 
 	before := interruptionsSurvived.Load()
 	t.Cleanup(func() {
-		t.Logf("%s: %d of %d iterations killed mid-apply and converged", calib.what(rotation), interruptionsSurvived.Load()-before, count)
+		t.Logf("%s: %d of %d iterations killed mid-apply and converged", what, interruptionsSurvived.Load()-before, count)
 	})
 	for i := 0; i < count; i++ {
 		iterSeed := seed + uint64(i)
 		t.Run(fmt.Sprintf("seed-%d", iterSeed), func(t *testing.T) {
 			t.Parallel()
 			rng := rand.New(rand.NewPCG(iterSeed, 0x1ca))
-			after := time.Duration(rng.Int64N(int64(full)))
-			r := newChaosRun(t, env)
-			r.prepare(rotation)
-			killed := r.killAfter(t, after, rotation)
-			t.Logf("seed %d: killed %s after %s (process had finished first: %t)", iterSeed, r.what(rotation), after.Round(time.Millisecond), !killed)
+			at := rng.IntN(len(writes)) + 1
+			afterForward := rng.IntN(2) == 1
+			point := fmt.Sprintf("before write %d", at)
+			if afterForward {
+				point = fmt.Sprintf("after write %d", at)
+			}
 
-			out, err := r.d.run("apply", "-auto-approve", "-no-color", "-var", "rotation="+r.target(rotation))
+			r := newChaosRun(t, m, emu)
+			r.prepare(rotation)
+			killedAt := r.killAt(t, at, afterForward)
+			if killedAt == "" {
+				t.Logf("seed %d: the %s finished before %s", iterSeed, what, point)
+			} else {
+				// What the kill left behind: the state the re-apply has to recover from.
+				objs := scenarioObjects(t, m, r.bucket, r.bucket)
+				t.Logf("seed %d: killed the %s %s (%s), leaving %d user(s), %d key(s), %d polic(ies), %d CORS rule(s), %d ICA credential(s)",
+					iterSeed, what, point, killedAt, len(objs.Users), len(objs.Keys), len(objs.Policies), objs.CORSRules[r.bucket], r.credentials(t))
+			}
+
+			out, err := r.d.run("apply", "-auto-approve", "-no-color")
 			if err != nil {
-				t.Fatalf("seed %d: re-apply after the kill at %s failed: %v\n%s", iterSeed, after, err, out)
+				t.Fatalf("seed %d: re-apply after the kill %s failed: %v\n%s", iterSeed, point, err, out)
 			}
 			r.verifyConverged(t)
 			r.destroy(t)
-			if killed && !t.Failed() {
+			if killedAt != "" && !t.Failed() {
 				interruptionsSurvived.Add(1)
 			}
 		})
@@ -122,78 +134,94 @@ func runChaos(t *testing.T, rotation bool) {
 }
 
 type chaosRun struct {
-	env    *chaosEnv
+	moto   *acctest.Moto
+	emu    *acctest.Emulator
 	d      *tfDir
 	bucket string
+	kill   *killSwitch
 }
 
-func newChaosRun(t *testing.T, env *chaosEnv) *chaosRun {
-	r := &chaosRun{env: env, d: newTFDir(t, false), bucket: acctest.RandomName("chaos-")}
-	createBucket(t, env.moto, r.bucket, "")
-	r.d.write(env.config(r.bucket))
+// newChaosRun makes a bucket and a working directory whose provider reaches moto and the emulator through
+// the run's kill switch.
+func newChaosRun(t *testing.T, m *acctest.Moto, emu *acctest.Emulator) *chaosRun {
+	t.Helper()
+	r := &chaosRun{moto: m, emu: emu, d: newTFDir(t, false), bucket: acctest.RandomName("chaos-")}
+	createBucket(t, m, r.bucket, "")
+
+	r.kill = &killSwitch{}
+	awsURL := r.kill.front(t, m.Endpoint, func(req *http.Request, body []byte) (string, bool) {
+		op := awsproxy.Classify(req, body)
+		return op.String(), op.Write()
+	})
+	icaURL := r.kill.front(t, emu.URL, func(req *http.Request, _ []byte) (string, bool) {
+		return "ica:" + req.Method + " " + req.URL.Path, isWrite(acctest.EmulatorRequest{Method: req.Method, Path: req.URL.Path})
+	})
+	provider := acctest.ProviderConfig(emu, m)
+	provider = strings.ReplaceAll(provider, m.Endpoint, awsURL)
+	provider = strings.ReplaceAll(provider, emu.URL, icaURL)
+	r.d.write(provider + fmt.Sprintf(`
+variable "rotation" {
+  type = string
+}
+
+resource "ica_s3_connection" "c" {
+  bucket           = %q
+  prefix           = "data"
+  rotation_trigger = var.rotation
+}
+`, r.bucket))
 	return r
 }
 
-func (r *chaosRun) what(rotation bool) string {
-	if rotation {
-		return "rotation"
-	}
-	return "create"
-}
-
-func (r *chaosRun) target(rotation bool) string {
-	if rotation {
-		return "2"
-	}
-	return "1"
-}
-
-// prepare brings a rotation scenario to its starting point: a connection created with trigger "1".
+// prepare brings a rotation scenario to its starting point (a connection created with trigger "1"), sets
+// the trigger of the operation to interrupt, and starts counting writes from there.
 func (r *chaosRun) prepare(rotation bool) {
+	target := "1"
 	if rotation {
-		r.d.must("apply", "-auto-approve", "-no-color", "-var", "rotation=1")
+		r.d.setVars(map[string]string{"rotation": "1"})
+		r.d.must("apply", "-auto-approve", "-no-color")
+		target = "2"
 	}
+	r.d.setVars(map[string]string{"rotation": target})
+	r.kill.reset()
 }
 
-// killAfter starts the apply and SIGKILLs its process group after the delay; it reports whether the kill
-// happened before the apply ended on its own.
-func (r *chaosRun) killAfter(t *testing.T, after time.Duration, rotation bool) bool {
+// killAt starts the apply and SIGKILLs its process group at the at-th write (before it is forwarded, or after
+// it was answered upstream). It returns the write it killed at, or "" when the apply ended first.
+func (r *chaosRun) killAt(t *testing.T, at int, afterForward bool) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd, out := r.d.command(ctx, "apply", "-auto-approve", "-no-color", "-var", "rotation="+r.target(rotation))
+	cmd, out := r.d.command(ctx, "apply", "-auto-approve", "-no-color")
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting terraform apply: %v", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
+	// Only the process group this test started: terraform and the provider plugin it launched.
+	r.kill.arm(at, afterForward, func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	err := cmd.Wait()
+	r.kill.disarm()
+	killedAt := r.kill.firedAt()
+	if killedAt == "" {
 		r.d.keep([]string{"apply (not killed)"}, out.String())
 		if err != nil {
 			t.Fatalf("the apply to be interrupted failed on its own: %v\n%s", err, out.String())
 		}
-		return false
-	case <-time.After(after):
+		return ""
 	}
-	// Only the process group this test started: terraform and the provider plugin it launched.
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	<-done
-	r.d.keep([]string{"apply (killed)"}, out.String())
-	return true
+	r.d.keep([]string{"apply (killed at " + killedAt + ")"}, out.String())
+	return killedAt
 }
 
 // verifyConverged checks the end state after a successful apply: one of each object, ICA holds the key that
 // exists, and the plan is empty.
 func (r *chaosRun) verifyConverged(t *testing.T) {
 	t.Helper()
-	m := r.env.moto
-	objs := scenarioObjects(t, m, r.bucket, r.bucket)
+	objs := scenarioObjects(t, r.moto, r.bucket, r.bucket)
 	if len(objs.Users) != 1 || len(objs.Keys) != 1 || len(objs.Policies) != 1 || objs.CORSRules[r.bucket] != 1 {
 		t.Fatalf("after re-apply want exactly 1 user, 1 key, 1 policy, 1 CORS rule; have %s", objs)
 	}
 	key := objs.Keys[0]
-	status, err := m.IAM.ListAccessKeys(context.Background(), &iam.ListAccessKeysInput{UserName: aws.String(objs.Users[0])})
+	status, err := r.moto.IAM.ListAccessKeys(context.Background(), &iam.ListAccessKeysInput{UserName: aws.String(objs.Users[0])})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +229,7 @@ func (r *chaosRun) verifyConverged(t *testing.T) {
 		t.Errorf("the remaining key %s is %s, want Active", key, st)
 	}
 	var holders []string
-	for _, c := range r.env.emu.Credentials(t) {
+	for _, c := range r.emu.Credentials(t) {
 		if c.AccessKeyID == key {
 			holders = append(holders, c.Name)
 		}
@@ -209,7 +237,7 @@ func (r *chaosRun) verifyConverged(t *testing.T) {
 	if len(holders) != 1 {
 		t.Errorf("ICA credentials holding the key %s: %v, want exactly one", key, holders)
 	}
-	if err := noDuplicateCredentials(r.env.emu.Credentials(t)); err != nil {
+	if err := noDuplicateCredentials(r.emu.Credentials(t)); err != nil {
 		t.Error(err)
 	}
 	if empty, out := r.d.planIsEmpty(); !empty {
@@ -219,8 +247,106 @@ func (r *chaosRun) verifyConverged(t *testing.T) {
 
 func (r *chaosRun) destroy(t *testing.T) {
 	t.Helper()
-	r.d.must("destroy", "-auto-approve", "-no-color", "-var", "rotation=x")
-	if objs := scenarioObjects(t, r.env.moto, r.bucket, r.bucket); !objs.empty() {
+	r.d.must("destroy", "-auto-approve", "-no-color")
+	if objs := scenarioObjects(t, r.moto, r.bucket, r.bucket); !objs.empty() {
 		t.Errorf("destroy left AWS objects behind: %s", objs)
 	}
+}
+
+// credentials counts the ICA credentials named after this run's bucket.
+func (r *chaosRun) credentials(t *testing.T) int {
+	n := 0
+	for _, c := range r.emu.Credentials(t) {
+		if strings.Contains(c.Name, r.bucket) {
+			n++
+		}
+	}
+	return n
+}
+
+// killSwitch sits in front of moto and the emulator for one run. It names the writes that pass (in arrival
+// order, AWS and ICA together) and, when armed, runs kill at the chosen one.
+type killSwitch struct {
+	mu           sync.Mutex
+	writes       []string
+	at           int
+	afterForward bool
+	kill         func()
+	fired        string
+}
+
+// front serves a reverse proxy to upstream through the switch and returns its URL.
+func (k *killSwitch) front(t *testing.T, upstream string, classify func(*http.Request, []byte) (string, bool)) string {
+	t.Helper()
+	u, err := url.Parse(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	director := rp.Director
+	// SigV4 signs the Host header: keep the client's, so moto still accepts the signature.
+	rp.Director = func(req *http.Request) { host := req.Host; director(req); req.Host = host }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		name, write := classify(req, body)
+		if !write {
+			rp.ServeHTTP(w, req)
+			return
+		}
+		kill, after := k.count(name)
+		if kill != nil && !after {
+			kill()
+			http.Error(w, "killed before this write", http.StatusBadGateway)
+			return
+		}
+		rp.ServeHTTP(w, req)
+		if kill != nil {
+			kill()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// count records a write and returns the kill function when this write is the armed one.
+func (k *killSwitch) count(name string) (func(), bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.writes = append(k.writes, name)
+	if k.kill == nil || len(k.writes) != k.at || k.fired != "" {
+		return nil, false
+	}
+	k.fired = name
+	return k.kill, k.afterForward
+}
+
+func (k *killSwitch) reset() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.writes, k.fired = nil, ""
+}
+
+func (k *killSwitch) arm(at int, afterForward bool, kill func()) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.at, k.afterForward, k.kill = at, afterForward, kill
+}
+
+func (k *killSwitch) disarm() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.kill = nil
+}
+
+func (k *killSwitch) seen() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]string(nil), k.writes...)
+}
+
+func (k *killSwitch) firedAt() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.fired
 }
