@@ -259,7 +259,7 @@ set +e
 plan_status=$?
 set -e
 case $plan_status in
-0) info "plan exit code 0: no changes. $(grep -m1 -E '^No changes' "$work/terraform-plan.log" || true)" ;;
+0) info "plan -detailed-exitcode: 0 ($(grep -m1 -E '^No changes' "$work/terraform-plan.log" || echo "no changes"))" ;;
 2)
   cat "$work/terraform-plan.log" >&2
   fail "the second plan is not empty (exit code 2)"
