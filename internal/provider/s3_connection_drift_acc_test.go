@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"testing"
 	"time"
 
@@ -241,6 +242,50 @@ resource "ica_storage_configuration" "test" {
 					statecheck.ExpectKnownValue("ica_storage_configuration.test", tfjsonpath.New("status"), knownvalue.StringExact("OK")),
 				},
 				Check: env.checkConverged(t, connRes),
+			},
+		},
+	})
+}
+
+// TestAccS3Connection_rotationInterrupted: ICA refuses :updateSecrets mid-rotation, so the new key is
+// left behind; the apply fails naming the step, and the next apply finishes the rotation (exactly one
+// key, which ICA holds).
+func TestAccS3Connection_rotationInterrupted(t *testing.T) {
+	env := newConnEnv(t)
+	user := acctest.RandomName("u")
+	cfg := func(trigger string) string {
+		return env.config(fmt.Sprintf("  prefix = \"r\"\n  iam_user_name = %q\n  rotation_trigger = %q\n", user, trigger))
+	}
+	keyID := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             env.checkDestroyed(t, []string{user}, nil),
+		Steps: []resource.TestStep{
+			{
+				Config:            cfg("1"),
+				ConfigStateChecks: []statecheck.StateCheck{keyID.AddStateValue(connRes, tfjsonpath.New("access_key_id"))},
+			},
+			{
+				PreConfig: func() {
+					env.emu.InjectFault(t, acctest.Fault{Method: "POST", Path: "/api/storageCredentials/*", Status: 503, Count: 100})
+				},
+				Config:      cfg("2"),
+				ExpectError: regexp.MustCompile(`(?s)sending\s+the\s+new\s+access\s+key\s+to\s+ICA`),
+			},
+			{
+				PreConfig: func() {
+					env.emu.ClearFaults(t)
+					if n := len(env.keys(t, user)); n != 2 {
+						t.Fatalf("the interrupted rotation should leave 2 keys, found %d", n)
+					}
+				},
+				Config:            cfg("2"),
+				ConfigStateChecks: []statecheck.StateCheck{keyID.AddStateValue(connRes, tfjsonpath.New("access_key_id"))},
+				Check:             resource.ComposeAggregateTestCheckFunc(env.checkConverged(t, connRes), env.checkNoSecret(t)),
+			},
+			{
+				Config:           cfg("2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
 	})
