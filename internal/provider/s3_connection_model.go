@@ -115,6 +115,25 @@ func (m *s3ConnectionModel) spec(ctx context.Context, rotate bool) (connection.S
 	return s, diags
 }
 
+// deriveNames fills the default names that were unknown at plan time (a bucket or prefix known only at
+// apply): the same derivation ModifyPlan uses when they are known.
+func (m *s3ConnectionModel) deriveNames() {
+	prefix, err := naming.NormalizePrefix(m.Prefix.ValueString())
+	if err != nil {
+		return
+	}
+	bucket := m.Bucket.ValueString()
+	if m.IAMUserName.IsUnknown() {
+		m.IAMUserName = types.StringValue(naming.DefaultIAMUserName(bucket, prefix))
+	}
+	if m.IAMPolicyName.IsUnknown() {
+		m.IAMPolicyName = types.StringValue(naming.DefaultIAMPolicyName(bucket, prefix))
+	}
+	if m.CredentialName.IsUnknown() {
+		m.CredentialName = types.StringValue(naming.DefaultCredentialName(bucket, prefix))
+	}
+}
+
 // priorState is what the converger knows from the Terraform state.
 func (m *s3ConnectionModel) priorState(ctx context.Context, policyVersion string) (connection.State, diag.Diagnostics) {
 	var diags diag.Diagnostics

@@ -297,3 +297,40 @@ data "ica_s3_policy_document" "full" {
 		}},
 	})
 }
+
+// TestAccS3Connection_unknownAtPlan: bucket and prefix known only at apply (they come from another
+// resource): the plan skips the checks that need them, and apply derives the default names.
+func TestAccS3Connection_unknownAtPlan(t *testing.T) {
+	env := newConnEnv(t)
+	cfg := env.providerConfig() + fmt.Sprintf(`
+resource "terraform_data" "names" {
+  input = { bucket = %q, prefix = "late" }
+}
+resource "ica_s3_connection" "test" {
+  bucket = terraform_data.names.output.bucket
+  prefix = terraform_data.names.output.prefix
+}
+`, env.bucket)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             func(*terraform.State) error { return env.checkCORS(t) },
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(connRes, tfjsonpath.New("iam_user_name")),
+					plancheck.ExpectUnknownValue(connRes, tfjsonpath.New("policy_json")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(connRes, tfjsonpath.New("iam_user_name"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(connRes, tfjsonpath.New("cors_rule_id"), knownvalue.NotNull()),
+				},
+				Check: env.checkConverged(t, connRes),
+			},
+			{
+				Config:           cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}

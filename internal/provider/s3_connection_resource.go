@@ -121,7 +121,7 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 	}
 
 	// prefix: "ica" and "ica/" mean the same; keep the spelling in state.
-	if !creating && known(plan.Prefix) && known(state.Prefix) || !creating && plan.Prefix.IsNull() && state.Prefix.IsNull() {
+	if !creating && !plan.Prefix.IsUnknown() {
 		a, errA := naming.NormalizePrefix(plan.Prefix.ValueString())
 		b, errB := naming.NormalizePrefix(state.Prefix.ValueString())
 		if errA == nil && errB == nil && a == b {
@@ -258,7 +258,7 @@ func (r *s3ConnectionResource) warnDestroy(ctx context.Context, req resource.Mod
 	if resp.Diagnostics.HasError() || r.data == nil || !r.data.ICA.HasCredentials() || state.CredentialID.IsNull() {
 		return
 	}
-	configs, err := r.data.ICA.ListStorageConfigurations(ctx)
+	configs, err := storageConfigurationsOnce(ctx, r.data)
 	if err != nil {
 		return
 	}
@@ -275,6 +275,23 @@ func (r *s3ConnectionResource) warnDestroy(ctx context.Context, req resource.Mod
 	}
 }
 
+// configLists shares one ICA storage configuration list per provider instance between the destroy plans
+// of all connections (a destroy of N connections lists once, not N times).
+var configLists sync.Map // *ProviderData → *configList
+
+type configList struct {
+	once  sync.Once
+	items []ica.StorageConfigurationWithDetails
+	err   error
+}
+
+func storageConfigurationsOnce(ctx context.Context, data *ProviderData) ([]ica.StorageConfigurationWithDetails, error) {
+	v, _ := configLists.LoadOrStore(data, &configList{})
+	l := v.(*configList)
+	l.once.Do(func() { l.items, l.err = data.ICA.ListStorageConfigurations(ctx) })
+	return l.items, l.err
+}
+
 func known(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }
 
 func (r *s3ConnectionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -285,6 +302,7 @@ func (r *s3ConnectionResource) Create(ctx context.Context, req resource.CreateRe
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, defaultConnectionCreateTimeout)
 	resp.Diagnostics.Append(diags...)
+	plan.deriveNames()
 	spec, diags := plan.spec(ctx, false)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -293,6 +311,9 @@ func (r *s3ConnectionResource) Create(ctx context.Context, req resource.CreateRe
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	st, err := r.conv.Apply(ctx, spec, connection.State{})
+	if plan.CORSRuleID.IsUnknown() {
+		plan.CORSRuleID = types.StringValue(spec.CORSRuleID)
+	}
 	r.save(ctx, &plan, plan, st, err, resp.Private, &resp.State, &resp.Diagnostics, "create")
 }
 
