@@ -167,9 +167,24 @@ func (r *storageConfigurationResource) Schema(ctx context.Context, _ resource.Sc
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true}),
+			"timeouts": settleTimeoutsBlock(ctx),
 		},
 	}
+}
+
+// settleTimeoutsBlock is the timeouts block, described for the registry docs like every other part of
+// the schema (the timeouts library leaves the block itself undescribed).
+func settleTimeoutsBlock(ctx context.Context) schema.Block {
+	block := timeouts.Block(ctx, timeouts.Opts{
+		Create: true,
+		Update: true,
+		CreateDescription: "How long create may take, including the wait for ICA's validation (`wait_for_ok`), " +
+			"as a duration such as `30m`. Default `20m`.",
+		UpdateDescription: "How long an update may take, including the wait for ICA's validation after a " +
+			"`revalidate_trigger` change, as a duration such as `30m`. Default `20m`.",
+	}).(schema.SingleNestedBlock)
+	block.Description = "How long to wait for ICA to validate the configuration."
+	return block
 }
 
 func (r *storageConfigurationResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
