@@ -78,6 +78,10 @@ type State struct {
 
 	// Tags are the user-supplied tags last applied (ownership tags are not included).
 	Tags map[string]string
+
+	// Adopted describes existing objects this apply took over (a credential of the same name, a user or
+	// policy left by an interrupted run), for the caller to warn about. Not persisted.
+	Adopted []string
 }
 
 // StepError names the step of a connection that failed and the object it worked on.
@@ -409,6 +413,9 @@ func (c *Converger) Apply(ctx context.Context, spec Spec, prior State) (State, e
 	}
 	credAdopted := prior.CredentialID == "" && o.cred != nil
 	credNeedsSecret := o.cred == nil || credAdopted
+	if credAdopted {
+		st.Adopted = append(st.Adopted, fmt.Sprintf("ICA storage credential %q (%s) already existed: it was adopted and now holds the new access key", o.cred.Name, o.cred.ID))
+	}
 	var kp keyPlan
 	if user != nil {
 		kp, err = planKeys(spec.UserName, o.keys, prior.AccessKeyID, spec.Rotate || credNeedsSecret, isOurs(user.Tags, spec.Bucket))
@@ -485,6 +492,9 @@ func (c *Converger) applyIAM(ctx context.Context, spec Spec, prior State, o *obs
 	if userErr == nil {
 		st.UserARN = u.ARN
 		st.Tags = copyTags(spec.Tags)
+		if user == nil && !freshUser {
+			st.Adopted = append(st.Adopted, fmt.Sprintf("IAM user %q was left by an interrupted run of this provider and was adopted", spec.UserName))
+		}
 	} else if user == nil {
 		st.UserARN, st.AccessKeyID = "", ""
 	}
@@ -653,6 +663,8 @@ func (c *Converger) ensurePolicy(ctx context.Context, spec Spec, prior State, o 
 		if err != nil {
 			return err
 		}
+		// Only this goroutine appends while the user chain runs; applyIAM appends after both finish.
+		st.Adopted = append(st.Adopted, fmt.Sprintf("IAM policy %q was left by an interrupted run of this provider and was adopted", p.ARN))
 	} else if err != nil {
 		return stepErr("creating IAM policy", quote(spec.PolicyName), err)
 	}

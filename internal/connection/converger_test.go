@@ -394,6 +394,12 @@ func TestKilledCreateIsAdopted(t *testing.T) {
 	if len(w.users) != 1 || len(w.policies) != 1 || len(w.creds) != 1 {
 		t.Fatal("duplicates created")
 	}
+	if len(second.Adopted) != 3 {
+		t.Fatalf("want the credential, user and policy reported as adopted, got %q", second.Adopted)
+	}
+	if len(first.Adopted) != 0 {
+		t.Fatalf("nothing to adopt on the first run, got %q", first.Adopted)
+	}
 }
 
 func TestForeignUserIsNotAdopted(t *testing.T) {

@@ -360,6 +360,9 @@ type stateSetter interface {
 // marks a failed create as tainted, and its destroy removes them) and the error names the step.
 func (r *s3ConnectionResource) save(ctx context.Context, m *s3ConnectionModel, prior s3ConnectionModel, st connection.State, err error,
 	private privateSetter, state stateSetter, diags *diag.Diagnostics, action string) {
+	for _, note := range st.Adopted {
+		diags.AddWarning("Existing object adopted", fmt.Sprintf("Connection of bucket %q: %s.", m.Bucket.ValueString(), note))
+	}
 	if err != nil {
 		addConnectionError(diags, action, err)
 		if action == "create" && st.UserARN == "" && st.PolicyARN == "" && !st.CORSRule && st.CredentialID == "" {
