@@ -39,6 +39,7 @@ func describeICAError(err error) string {
 	if d := strings.TrimSpace(apiErr.Detail); d != "" && d != apiErr.Title {
 		parts = append(parts, strings.TrimSuffix(d, "."))
 	}
+	text := strings.Join(parts, ": ")
 	if len(apiErr.Parameters) > 0 {
 		keys := make([]string, 0, len(apiErr.Parameters))
 		for k := range apiErr.Parameters {
@@ -49,12 +50,12 @@ func describeICAError(err error) string {
 		for _, k := range keys {
 			fields = append(fields, fmt.Sprintf("%s: %s", k, apiErr.Parameters[k]))
 		}
-		parts = append(parts, "("+strings.Join(fields, "; ")+")")
+		text += " (" + strings.Join(fields, "; ") + ")"
 	}
 	if apiErr.ID != "" {
-		parts = append(parts, "[ICA error id "+apiErr.ID+"]")
+		text += " [ICA error id " + apiErr.ID + "]"
 	}
-	return strings.Join(parts, ": ")
+	return text
 }
 
 // icaErrorAdvice says what the user can do about an error.

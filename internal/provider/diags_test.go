@@ -21,7 +21,7 @@ func TestAddICAError(t *testing.T) {
 			name: "problem json",
 			err: fmt.Errorf("wrapped: %w", &ica.APIError{Method: "POST", Path: "/api/storageCredentials", StatusCode: 400,
 				Title: "Bad Request", Detail: "Validation failed", ID: "e-1", Parameters: map[string]string{"name": "too long"}}),
-			want: []string{`Could not create ICA storage credential "x": ICA answered 400 Bad Request: Validation failed: (name: too long): [ICA error id e-1]. Fix the value ICA rejected`},
+			want: []string{`Could not create ICA storage credential "x": ICA answered 400 Bad Request: Validation failed (name: too long) [ICA error id e-1]. Fix the value ICA rejected`},
 		},
 		{
 			name: "rate limited",
