@@ -11,13 +11,10 @@ import (
 
 // notFoundCodes are the AWS error codes meaning "the object asked for does not exist".
 var notFoundCodes = map[string]bool{
-	"NoSuchBucket":                 true,
-	"NotFound":                     true, // HeadBucket
-	"NoSuchEntity":                 true, // IAM
-	"NoSuchCORSConfiguration":      true,
-	"NoSuchKey":                    true,
-	"NoSuchBucketPolicy":           true,
-	"NoSuchLifecycleConfiguration": true,
+	"NoSuchBucket":            true,
+	"NotFound":                true, // HeadBucket and other bodiless 404s
+	"NoSuchEntity":            true, // IAM
+	"NoSuchCORSConfiguration": true,
 }
 
 func errorCode(err error) string {

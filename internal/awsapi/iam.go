@@ -206,8 +206,8 @@ func policyOut(p *iamtypes.Policy) connection.Policy {
 	}
 	return connection.Policy{
 		ARN: aws.ToString(p.Arn), Name: aws.ToString(p.PolicyName), Path: aws.ToString(p.Path),
-		DefaultVersionID: aws.ToString(p.DefaultVersionId), AttachmentCount: int(aws.ToInt32(p.AttachmentCount)),
-		Tags: tagsOut(p.Tags),
+		DefaultVersionID: aws.ToString(p.DefaultVersionId),
+		Tags:             tagsOut(p.Tags),
 	}
 }
 

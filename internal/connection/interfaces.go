@@ -55,7 +55,6 @@ type NewAccessKey struct {
 type Policy struct {
 	ARN, Name, Path  string
 	DefaultVersionID string
-	AttachmentCount  int
 	Tags             map[string]string
 }
 
