@@ -217,12 +217,17 @@ func applyICA(m *storageConfigurationModel, sc ica.StorageConfiguration, d *ica.
 }
 
 func applyStatus(m *storageConfigurationModel, sc ica.StorageConfiguration) {
+	setStatus(m, sc)
+	m.IsDefault = types.BoolValue(sc.IsDefault)
+}
+
+// setStatus copies ICA's validation verdict (status and error message) into m.
+func setStatus(m *storageConfigurationModel, sc ica.StorageConfiguration) {
 	m.Status = types.StringValue(sc.Status)
 	m.ErrorMessage = types.StringNull()
 	if msg := deref(sc.ErrorMessage); msg != "" {
 		m.ErrorMessage = types.StringValue(msg)
 	}
-	m.IsDefault = types.BoolValue(sc.IsDefault)
 }
 
 func deref(p *string) string {

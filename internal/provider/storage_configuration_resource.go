@@ -114,7 +114,9 @@ func (r *storageConfigurationResource) Schema(ctx context.Context, _ resource.Sc
 				Optional: true,
 				Description: "Folder in the bucket that ICA uses, e.g. `ica`; `ica` and `ica/` mean the same (ICA " +
 					"stores `ica/`). Leading `/`, `./`, `..` and empty segments are refused. Without it ICA uses the " +
-					"whole bucket, which ICA's documentation advises against." + replaceNote,
+					"whole bucket, which ICA's documentation advises against. After import the state holds ICA's spelling " +
+					"(`ica/`): write it so for an empty plan (the other spelling plans an update that sends nothing to ICA)." +
+					replaceNote,
 				Validators:    []validator.String{prefixValidator()},
 				PlanModifiers: []planmodifier.String{replaceIf(samePrefix, "Replaces the configuration when the folder changes.")},
 			},
@@ -152,13 +154,15 @@ func (r *storageConfigurationResource) Schema(ctx context.Context, _ resource.Sc
 					"`timeouts`, and fail with ICA's `error_message` when it is `ERROR`. Default true.",
 			},
 			"status": schema.StringAttribute{
-				Computed: true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{keepStatusUnlessRevalidated()},
 				Description: "ICA's validation status: `INITIALIZING`, `OK` or `ERROR`. ICA keeps checking, so it can " +
 					"turn `ERROR` later (e.g. when the access key is deleted); a refresh shows that.",
 			},
 			"error_message": schema.StringAttribute{
-				Computed:    true,
-				Description: "Why ICA reports `ERROR`; null otherwise.",
+				Computed:      true,
+				Description:   "Why ICA reports `ERROR`; null otherwise.",
+				PlanModifiers: []planmodifier.String{keepStatusUnlessRevalidated()},
 			},
 			"is_default": schema.BoolAttribute{
 				Computed:      true,
@@ -169,6 +173,33 @@ func (r *storageConfigurationResource) Schema(ctx context.Context, _ resource.Sc
 		Blocks: map[string]schema.Block{
 			"timeouts": settleTimeoutsBlock(ctx),
 		},
+	}
+}
+
+// keepStatusUnlessRevalidated plans status and error_message as they are in state unless
+// revalidate_trigger changes: an in-place update such as sharing leaves ICA's verdict alone, so the plan
+// should not show it as unknown. Replacements are planned as creates, where the value stays unknown.
+func keepStatusUnlessRevalidated() planmodifier.String { return keepStatusModifier{} }
+
+type keepStatusModifier struct{}
+
+func (keepStatusModifier) Description(context.Context) string {
+	return "Keeps the known value unless revalidate_trigger changes."
+}
+
+func (m keepStatusModifier) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (keepStatusModifier) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || !req.PlanValue.IsUnknown() {
+		return
+	}
+	var planned, prior types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("revalidate_trigger"), &planned)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("revalidate_trigger"), &prior)...)
+	if !resp.Diagnostics.HasError() && planned.Equal(prior) {
+		resp.PlanValue = req.StateValue
 	}
 }
 
@@ -510,7 +541,9 @@ func (r *storageConfigurationResource) Update(ctx context.Context, req resource.
 	client := r.data.ICA
 	id, name := state.ID.ValueString(), state.Name.ValueString()
 	plan.ID = state.ID
-	// Keep the last known status until ICA says otherwise.
+	// The plan keeps the known status unless ICA validates again (keepStatusUnlessRevalidated); the
+	// result must match it, so a change ICA made meanwhile shows at the next refresh.
+	revalidate := !plan.RevalidateTrigger.Equal(state.RevalidateTrigger)
 	plan.Status, plan.ErrorMessage, plan.IsDefault = state.Status, state.ErrorMessage, state.IsDefault
 
 	if plan.Shared.ValueBool() && !state.Shared.ValueBool() {
@@ -520,18 +553,18 @@ func (r *storageConfigurationResource) Update(ctx context.Context, req resource.
 		}
 	}
 
-	var sc *ica.StorageConfiguration
-	if !plan.RevalidateTrigger.Equal(state.RevalidateTrigger) {
+	if revalidate {
 		if err := client.ValidateStorageConfiguration(ctx, id); err != nil {
 			addICAError(&resp.Diagnostics, "validate", "storage configuration", name, err)
 			plan.RevalidateTrigger = state.RevalidateTrigger
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 			return
 		}
+		var sc *ica.StorageConfiguration
 		if plan.WaitForOK.ValueBool() {
 			settled, err := r.waitSettled(ctx, id)
 			if settled != nil {
-				applyStatus(&plan, *settled)
+				setStatus(&plan, *settled)
 			}
 			if err != nil {
 				r.addSettleError(&resp.Diagnostics, name, id, timeout, err)
@@ -541,17 +574,16 @@ func (r *storageConfigurationResource) Update(ctx context.Context, req resource.
 				return
 			}
 			sc = settled
+		} else {
+			fresh, err := client.GetStorageConfiguration(ctx, id)
+			if err != nil {
+				addICAError(&resp.Diagnostics, "read", "storage configuration", name, err)
+				return
+			}
+			sc = fresh
 		}
+		setStatus(&plan, *sc)
 	}
-	if sc == nil {
-		fresh, err := client.GetStorageConfiguration(ctx, id)
-		if err != nil {
-			addICAError(&resp.Diagnostics, "read", "storage configuration", name, err)
-			return
-		}
-		sc = fresh
-	}
-	applyStatus(&plan, *sc)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

@@ -111,7 +111,12 @@ func TestAccStorageConfiguration_lifecycle(t *testing.T) {
   description = "acceptance test"
   sse_algorithm = "aes256"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scAddr, plancheck.ResourceActionUpdate)},
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scAddr, plancheck.ResourceActionUpdate),
+						// Nothing is validated again, so ICA's verdict stays known in the plan.
+						plancheck.ExpectKnownValue(scAddr, tfjsonpath.New("status"), knownvalue.StringExact("OK")),
+						plancheck.ExpectKnownValue(scAddr, tfjsonpath.New("error_message"), knownvalue.Null()),
+					},
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrPtr(scAddr, "id", &id),
@@ -124,7 +129,10 @@ func TestAccStorageConfiguration_lifecycle(t *testing.T) {
   sse_algorithm = "aes256"
   revalidate_trigger = "1"`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(scAddr, plancheck.ResourceActionUpdate)},
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(scAddr, tfjsonpath.New("status")),
+					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
@@ -566,4 +574,92 @@ func waitForStatus(t *testing.T, c *ica.Client, id, want string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// A configuration made outside Terraform is imported by UUID with an import block. With ICA's spelling of
+// the prefix the plan is empty; with the other spelling it is an in-place update that sends nothing to ICA.
+func TestAccStorageConfiguration_importBlock(t *testing.T) {
+	moto := acctest.SharedMoto(t)
+	f := newStorageFixture(t, moto, "AKIAIOSFODNN7EXAMPLE", "moto-accepts-any", 200*time.Millisecond)
+	ctx := context.Background()
+	client := icaClient(t, f.emu)
+	cred, err := client.CreateStorageCredential(ctx, ica.CreateStorageCredential{
+		Name: acctest.RandomName("tf-sc-cred"), Type: ica.CredentialTypeAWSUser,
+		AWSCredentials: &ica.AWSCredentials{AccessKeyID: f.keyID, SecretAccessKey: f.secret},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var regionID string
+	regions, err := client.ListRegions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range regions {
+		if r.Country.Code == "US" {
+			regionID = r.ID
+		}
+	}
+	name := acctest.RandomName("sc")
+	prefix := "ica/"
+	sc, err := client.CreateStorageConfiguration(ctx, ica.CreateStorageConfiguration{
+		Name: name, StorageCredentialID: cred.ID, Type: ica.StorageTypeAWSS3, RegionID: regionID,
+		AWSDetails: &ica.AWSDetails{BucketName: f.bucket, KeyPrefix: &prefix},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); sc.Status != ica.StatusOK; time.Sleep(100 * time.Millisecond) {
+		if sc, err = client.GetStorageConfiguration(ctx, sc.ID); err != nil || time.Now().After(deadline) {
+			t.Fatalf("configuration %s did not settle OK: %+v, %v", name, sc, err)
+		}
+	}
+	config := func(prefix string, withImport bool) string {
+		cfg := acctest.ProviderConfig(f.emu, nil) + fmt.Sprintf(`
+resource "ica_storage_configuration" "test" {
+  name          = %q
+  credential_id = %q
+  region_id     = %q
+  bucket        = %q
+  prefix        = %q
+}
+`, name, cred.ID, regionID, f.bucket, prefix)
+		if withImport {
+			cfg += fmt.Sprintf("\nimport {\n  to = %s\n  id = %q\n}\n", scAddr, sc.ID)
+		}
+		return cfg
+	}
+	log := &writeLog{e: f.emu}
+	log.next(t)
+
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config: config("ica/", true),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scAddr, plancheck.ResourceActionNoop)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scAddr, tfjsonpath.New("id"), knownvalue.StringExact(sc.ID)),
+					statecheck.ExpectKnownValue(scAddr, tfjsonpath.New("status"), knownvalue.StringExact("OK")),
+					statecheck.ExpectKnownValue(scAddr, tfjsonpath.New("credential_id"), knownvalue.StringExact(cred.ID)),
+				},
+				Check: log.expectWrites(t),
+			},
+			{
+				PreConfig: func() { log.next(t) },
+				Config:    config("ica", false),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(scAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(scAddr, tfjsonpath.New("status"), knownvalue.StringExact("OK")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: log.expectWrites(t),
+			},
+		},
+	})
 }
