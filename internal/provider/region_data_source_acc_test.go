@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
@@ -45,6 +46,37 @@ func TestAccRegionsDataSource(t *testing.T) {
 				"name": "South Korea", "aws_region": "ap-northeast-2",
 			}),
 		}},
+	})
+}
+
+// Reading the region table needs no network: with ICA credentials configured the provider still makes no
+// call (not even the token), and a base_url where nothing listens does not matter.
+func TestAccRegionsDataSource_noNetwork(t *testing.T) {
+	unsetICAEnv(t)
+	emu := acctest.NewEmulator(t, icaemulator.Options{})
+	closed := &acctest.Emulator{URL: "http://127.0.0.1:1", APIKey: emu.APIKey}
+	noCalls := func(*terraform.State) error {
+		if reqs := emu.Requests(t); len(reqs) != 0 {
+			return fmt.Errorf("the region table made ICA calls: %+v", reqs)
+		}
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config: acctest.ProviderConfig(emu, nil) + regionsDataSource,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr("data.ica_regions.all", "aws_regions.Australia", "ap-southeast-2"),
+					noCalls,
+				),
+			},
+			{
+				Config: acctest.ProviderConfig(closed, nil) + regionsDataSource,
+				Check:  resource.TestCheckResourceAttr("data.ica_regions.all", "aws_regions.Germany", "eu-central-1"),
+			},
+		},
 	})
 }
 
