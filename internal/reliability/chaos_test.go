@@ -282,10 +282,11 @@ func (k *killSwitch) front(t *testing.T, upstream string, classify func(*http.Re
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	director := rp.Director
-	// SigV4 signs the Host header: keep the client's, so moto still accepts the signature.
-	rp.Director = func(req *http.Request) { host := req.Host; director(req); req.Host = host }
+	rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(u)
+		// SigV4 signs the Host header: keep the client's, so moto still accepts the signature.
+		pr.Out.Host = pr.In.Host
+	}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		req.Body = io.NopCloser(bytes.NewReader(body))

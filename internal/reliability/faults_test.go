@@ -83,7 +83,7 @@ func runFaultCase(t *testing.T, target faultTarget, fc faultCase) {
 			rule = r
 		}
 	}
-	clear := func() {
+	clearFaults := func() {
 		inFaultStep = false
 		env.emu.ClearFaults(t)
 		env.front.Proxy.ClearFaults()
@@ -137,7 +137,7 @@ func runFaultCase(t *testing.T, target faultTarget, fc faultCase) {
 		after = v1
 	}
 	// Without the fault, a plain apply converges and the plan after it is empty (checked by the framework).
-	steps = append(steps, resource.TestStep{PreConfig: clear, Config: after, Check: func(s *terraform.State) error {
+	steps = append(steps, resource.TestStep{PreConfig: clearFaults, Config: after, Check: func(s *terraform.State) error {
 		if !fc.transient {
 			if err := fired(s); err != nil {
 				return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -173,7 +174,8 @@ func (d *tfDir) planIsEmpty() (bool, string) {
 	if err == nil {
 		return true, out
 	}
-	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 2 {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 2 {
 		return false, out
 	}
 	d.t.Fatalf("terraform plan: %v\n%s", err, out)
