@@ -320,6 +320,11 @@ func badInputs() []badInput {
 		{name: "connection/no-ica-credentials-apply", atApply: true, config: func(e *badEnv) string {
 			return e.noICA() + fmt.Sprintf("resource \"ica_s3_connection\" \"c\" {\n  bucket = %q\n  prefix = \"ica\"\n}\n", e.bucket)
 		}, expect: []string{"api_key", "ICA_API_KEY"}},
+		{name: "connection/share_credential-true-to-false", before: func(e *badEnv) string {
+			return e.connection("prefix = \"ica\"\n  share_credential = true")
+		}, config: func(e *badEnv) string {
+			return e.connection("prefix = \"ica\"\n  share_credential = false")
+		}, expect: []string{"share_credential", "cannot go from true to false", "no API to unshare"}},
 		{name: "connection/bucket-missing", bucketRegion: "none", atApply: true, config: func(e *badEnv) string {
 			return e.connection(`prefix = "ica"`)
 		}, expect: []string{"bucket", "does not exist"}},

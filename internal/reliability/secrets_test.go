@@ -4,9 +4,11 @@ import (
 	"archive/zip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -36,6 +38,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 	m := acctest.SharedMoto(t)
 	front := newAWSFront(t, m)
 	emu := acctest.NewEmulator(t, icaemulator.Options{APIKey: "ica-api-key-" + acctest.RandomName("k")})
+	// The JWT scan is only worth something if the tokens the provider gets have the shape it looks for.
+	if jwt := mintToken(t, emu); !jwtShape.MatchString(jwt) {
+		t.Fatalf("the emulator's tokens (%.12s...) do not match %s: the JWT scan would find nothing", jwt, jwtShape)
+	}
 	token := acctest.RandomName("sec-")
 	createBucket(t, m, token, "")
 
@@ -242,4 +248,27 @@ func withoutAPIKey(block string) string {
 		}
 	}
 	return strings.Join(keep, "\n")
+}
+
+// mintToken trades the API key for a JWT, as the provider does.
+func mintToken(t *testing.T, emu *acctest.Emulator) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, emu.URL+"/api/tokens", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-API-Key", emu.APIKey)
+	req.Header.Set("Accept", "application/vnd.illumina.v3+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST /api/tokens: %v", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var body struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /api/tokens: %s, %v", resp.Status, err)
+	}
+	return body.Token
 }
