@@ -1,7 +1,9 @@
 package reliability
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/awsproxy"
+	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 
@@ -360,6 +363,107 @@ func TestFaultsS3Connection(t *testing.T) {
 		t.Run(fc.name, func(t *testing.T) {
 			t.Parallel()
 			runFaultCase(t, connectionTarget, fc)
+		})
+	}
+}
+
+// storageTarget: ica_storage_configuration on a connection's credential, validated by the emulator against
+// moto. "update" changes revalidate_trigger (:validate, then waiting), "rotate" shares it.
+var storageTarget = faultTarget{
+	configs: func(env *faultEnv, phase string) (string, string) {
+		cfg := func(revalidate string, shared bool) string {
+			return env.front.providerConfig(env.emu) + fmt.Sprintf(`
+data "ica_region" "us" {
+  name = "United States"
+}
+
+resource "ica_s3_connection" "c" {
+  bucket = %q
+  prefix = "ica"
+}
+
+resource "ica_storage_configuration" "s" {
+  name               = %q
+  credential_id      = ica_s3_connection.c.credential_id
+  region_id          = data.ica_region.us.id
+  bucket             = %q
+  prefix             = "ica"
+  revalidate_trigger = %q
+  shared             = %t
+}
+`, env.bucket, env.token, env.bucket, revalidate, shared)
+		}
+		switch phase {
+		case "update":
+			return cfg("1", false), cfg("2", false)
+		case "rotate":
+			return cfg("1", false), cfg("1", true)
+		}
+		return cfg("1", false), cfg("1", false)
+	},
+	converged: func(t *testing.T, env *faultEnv) error {
+		names := map[string]int{}
+		for _, c := range listStorageConfigurations(t, env.emu) {
+			names[c.Name]++
+		}
+		if names[env.token] != 1 {
+			return fmt.Errorf("ICA holds %d storage configurations named %s, want 1", names[env.token], env.token)
+		}
+		return nil
+	},
+}
+
+// listStorageConfigurations reads ICA's list, as a user of the API would.
+func listStorageConfigurations(t *testing.T, emu *acctest.Emulator) []ica.StorageConfigurationWithDetails {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, emu.URL+"/api/storageConfigurations", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-API-Key", emu.APIKey)
+	req.Header.Set("Accept", "application/vnd.illumina.v3+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET /api/storageConfigurations: %v", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var body struct {
+		Items []ica.StorageConfigurationWithDetails `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/storageConfigurations: %s, %v", resp.Status, err)
+	}
+	return body.Items
+}
+
+var createStorageStep = regexp.MustCompile(`(?is)create\s+ICA\s+storage\s+configuration`)
+
+func storageFaultCases() []faultCase {
+	const create, sub = "/api/storageConfigurations", "/api/storageConfigurations/*"
+	return []faultCase{
+		{name: "create/503x2", phase: "create", transient: true, ica: icaFault("POST", create, 503, 2)},
+		{name: "create/429x3", phase: "create", transient: true, ica: icaFault("POST", create, 429, 3)},
+		{name: "create/status-poll-503x2", phase: "create", transient: true, ica: icaFault("GET", sub, 503, 2)},
+		{name: "create/slow", phase: "create", transient: true, ica: &acctest.Fault{Method: "POST", Path: create, Delay: 2 * time.Second, Count: 1}},
+		{name: "create/500x1-ambiguous", phase: "create", ica: icaFault("POST", create, 500, 1), step: createStorageStep},
+		{name: "create/503-permanent", phase: "create", ica: icaFault("POST", create, 503, permanent), step: createStorageStep},
+		{name: "update/validate-503x2", phase: "update", transient: true, ica: icaFault("POST", sub, 503, 2)},
+		{name: "update/validate-500-permanent", phase: "update", ica: icaFault("POST", sub, 500, permanent), step: regexp.MustCompile(`(?is)validate\s+ICA\s+storage\s+configuration`)},
+		{name: "rotate/share-429x2", phase: "rotate", transient: true, ica: icaFault("POST", sub, 429, 2)},
+		{name: "rotate/share-503-permanent", phase: "rotate", ica: icaFault("POST", sub, 503, permanent), step: regexp.MustCompile(`(?is)share\s+ICA\s+storage\s+configuration`)},
+		{name: "destroy/refresh-503x2", phase: "destroy", transient: true, ica: icaFault("GET", sub, 503, 2)},
+	}
+}
+
+func TestFaultsStorageConfiguration(t *testing.T) {
+	requireAcc(t)
+	cases := storageFaultCases()
+	before := faultsInjected.Load()
+	t.Cleanup(func() { t.Logf("fault scenarios passed: %d of %d", faultsInjected.Load()-before, len(cases)) })
+	for _, fc := range cases {
+		t.Run(fc.name, func(t *testing.T) {
+			t.Parallel()
+			runFaultCase(t, storageTarget, fc)
 		})
 	}
 }
