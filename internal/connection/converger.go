@@ -572,7 +572,30 @@ func (c *Converger) applyKeys(ctx context.Context, spec Spec, o *observed, kp ke
 			return stepErr("deleting old access key "+id+" of IAM user", quote(spec.UserName), err)
 		}
 	}
+	if kp.sweep {
+		if err := c.sweepKeys(ctx, spec.UserName, key.ID); err != nil {
+			return err
+		}
+	}
 	return c.share(ctx, spec, st)
+}
+
+// sweepKeys deletes every key of our user except keep: a CreateAccessKey whose answer was lost and that
+// the SDK retried leaves a key nobody knows the secret of.
+func (c *Converger) sweepKeys(ctx context.Context, user, keep string) error {
+	keys, err := c.d.IAM.ListAccessKeys(ctx, user)
+	if err != nil {
+		return stepErr("listing access keys of IAM user", quote(user), err)
+	}
+	for _, k := range keys {
+		if k.ID == keep {
+			continue
+		}
+		if err := c.d.IAM.DeleteAccessKey(ctx, user, k.ID); err != nil && !errors.Is(err, ErrNotFound) {
+			return stepErr("deleting leftover access key "+k.ID+" of IAM user", quote(user), err)
+		}
+	}
+	return nil
 }
 
 func (c *Converger) createCredential(ctx context.Context, spec Spec, secret ica.AWSCredentials) (*ica.StorageCredential, error) {

@@ -340,6 +340,16 @@ func TestLeftoverKeysAreResolved(t *testing.T) {
 	}
 }
 
+// TestLostCreateAccessKeyAnswer: the SDK retried a CreateAccessKey whose answer was lost, so the user got
+// a key nobody knows the secret of; the apply removes it and ends with exactly one key.
+func TestLostCreateAccessKeyAnswer(t *testing.T) {
+	w := testWorld()
+	w.duplicateNextKey = true
+	spec := testSpec("")
+	st := mustApply(t, w.converger(), spec, State{})
+	assertConverged(t, w, spec, st)
+}
+
 func TestPartialFailureThenReapply(t *testing.T) {
 	steps := []string{"CreatePolicy", "CreateUser", "AttachUserPolicy", "CreateAccessKey", "ProbeKey",
 		"CreateStorageCredential", "PutBucketCORS", "ShareStorageCredential"}
@@ -564,11 +574,11 @@ func TestPlanKeys(t *testing.T) {
 		wantErrText string
 	}{
 		{"nothing to do", []AccessKey{cur}, false, true, keyPlan{}, ""},
-		{"rotate", []AccessKey{cur}, true, true, keyPlan{create: true, deleteAfter: []string{"CUR"}}, ""},
-		{"key gone", nil, false, true, keyPlan{create: true}, ""},
-		{"inactive key goes first", []AccessKey{{ID: "CUR", Created: t0}}, false, true, keyPlan{create: true, deleteFirst: []string{"CUR"}}, ""},
-		{"leftover of ours: finish the rotation", []AccessKey{cur, newer}, false, true, keyPlan{create: true, deleteFirst: []string{"NEW"}, deleteAfter: []string{"CUR"}}, ""},
-		{"two leftovers, current gone: oldest goes first", []AccessKey{newer, old}, false, true, keyPlan{create: true, deleteFirst: []string{"OLD"}, deleteAfter: []string{"NEW"}}, ""},
+		{"rotate", []AccessKey{cur}, true, true, keyPlan{create: true, deleteAfter: []string{"CUR"}, sweep: true}, ""},
+		{"key gone", nil, false, true, keyPlan{create: true, sweep: true}, ""},
+		{"inactive key goes first", []AccessKey{{ID: "CUR", Created: t0}}, false, true, keyPlan{create: true, deleteFirst: []string{"CUR"}, sweep: true}, ""},
+		{"leftover of ours: finish the rotation", []AccessKey{cur, newer}, false, true, keyPlan{create: true, deleteFirst: []string{"NEW"}, deleteAfter: []string{"CUR"}, sweep: true}, ""},
+		{"two leftovers, current gone: oldest goes first", []AccessKey{newer, old}, false, true, keyPlan{create: true, deleteFirst: []string{"OLD"}, deleteAfter: []string{"NEW"}, sweep: true}, ""},
 		{"foreign key left alone", []AccessKey{cur, newer}, false, false, keyPlan{}, ""},
 		{"foreign key blocks rotation", []AccessKey{cur, newer}, true, false, keyPlan{}, "key NEW is not managed"},
 		{"foreign key, current gone: room for one", []AccessKey{newer}, false, false, keyPlan{create: true}, ""},

@@ -33,6 +33,9 @@ type world struct {
 	// probeFailures makes the first n probes of each new key fail (IAM eventual consistency).
 	probeFailures int
 	probes        map[string]int
+	// duplicateNextKey makes the next CreateAccessKey create a key it does not return first (a lost
+	// answer retried by the SDK).
+	duplicateNextKey bool
 	// corsDelay widens the read-modify-write window to expose lost updates.
 	corsDelay time.Duration
 }
@@ -306,6 +309,10 @@ func (w *world) CreateAccessKey(ctx context.Context, user string) (NewAccessKey,
 	}
 	if len(u.keys) >= 2 {
 		return NewAccessKey{}, fmt.Errorf("LimitExceeded: user %s already has 2 keys", user)
+	}
+	if w.duplicateNextKey {
+		w.duplicateNextKey = false
+		u.keys = append(u.keys, &fakeKey{id: w.id("AKIALOST"), secret: "lost", active: true, created: w.tick()})
 	}
 	k := &fakeKey{id: w.id("AKIAFAKE"), secret: "secret-" + uuid.NewString(), active: true, created: w.tick()}
 	u.keys = append(u.keys, k)

@@ -15,6 +15,9 @@ type keyPlan struct {
 	create      bool
 	deleteFirst []string
 	deleteAfter []string
+	// sweep: the user is ours, so after the new key is in ICA any other key found is a leftover (e.g. of a
+	// create whose answer was lost and that the SDK retried) and is deleted too.
+	sweep bool
 }
 
 // planKeys decides the key steps. current is the key recorded in state. mustReplace asks for a new key
@@ -40,6 +43,7 @@ func planKeys(user string, keys []AccessKey, current string, mustReplace, owned 
 	if !p.create {
 		return p, nil
 	}
+	p.sweep = owned
 	var ours []string
 	if owned {
 		for _, k := range others {
