@@ -65,36 +65,56 @@ func chaosSettings(t *testing.T) (count int, seed uint64) {
 // whether the kill comes just before it is sent (it never happens) or just after it happened (its answer is
 // lost).
 func TestChaosInterruptedCreate(t *testing.T) {
-	runChaos(t, false)
+	runChaos(t, chaosCreate)
 }
 
 // TestChaosInterruptedRotation does the same to a key rotation: afterwards the user has one key and ICA
 // holds that key.
 func TestChaosInterruptedRotation(t *testing.T) {
-	runChaos(t, true)
+	runChaos(t, chaosRotation)
 }
 
-func runChaos(t *testing.T, rotation bool) {
+// TestChaosInterruptedDestroy kills a destroy at its writes: running destroy again must remove everything
+// that is left (missing parts are not errors).
+func TestChaosInterruptedDestroy(t *testing.T) {
+	runChaos(t, chaosDestroy)
+}
+
+type chaosMode string
+
+const (
+	chaosCreate   chaosMode = "create"
+	chaosRotation chaosMode = "rotation"
+	chaosDestroy  chaosMode = "destroy"
+)
+
+// command is the terraform command the mode interrupts.
+func (m chaosMode) command() []string {
+	if m == chaosDestroy {
+		return []string{"destroy", "-auto-approve", "-no-color"}
+	}
+	return []string{"apply", "-auto-approve", "-no-color"}
+}
+
+func runChaos(t *testing.T, mode chaosMode) {
 	count, seed := chaosSettings(t)
 	requireAcc(t)
 	m := acctest.SharedMoto(t)
 	emu := acctest.NewEmulator(t, icaemulator.Options{})
-	what := map[bool]string{false: "create", true: "rotation"}[rotation]
 
 	calib := newChaosRun(t, m, emu)
-	calib.prepare(rotation)
-	calib.d.must("apply", "-auto-approve", "-no-color")
+	calib.prepare(mode)
+	calib.d.must(mode.command()...)
 	writes := calib.kill.seen()
-	calib.verifyConverged(t)
-	calib.destroy(t)
+	calib.finish(t, mode)
 	if len(writes) == 0 {
-		t.Fatalf("an uninterrupted %s made no writes: nothing to interrupt", what)
+		t.Fatalf("an uninterrupted %s made no writes: nothing to interrupt", mode)
 	}
-	t.Logf("an uninterrupted %s makes %d writes: %s", what, len(writes), strings.Join(writes, ", "))
+	t.Logf("an uninterrupted %s makes %d writes: %s", mode, len(writes), strings.Join(writes, ", "))
 
 	before := interruptionsSurvived.Load()
 	t.Cleanup(func() {
-		t.Logf("%s: %d of %d iterations killed mid-apply and converged", what, interruptionsSurvived.Load()-before, count)
+		t.Logf("%s: %d of %d iterations killed midway and converged", mode, interruptionsSurvived.Load()-before, count)
 	})
 	for i := 0; i < count; i++ {
 		iterSeed := seed + uint64(i)
@@ -109,23 +129,22 @@ func runChaos(t *testing.T, rotation bool) {
 			}
 
 			r := newChaosRun(t, m, emu)
-			r.prepare(rotation)
-			killedAt := r.killAt(t, at, afterForward)
+			r.prepare(mode)
+			killedAt := r.killAt(t, mode, at, afterForward)
 			if killedAt == "" {
-				t.Logf("seed %d: the %s finished before %s", iterSeed, what, point)
+				t.Logf("seed %d: the %s finished before %s", iterSeed, mode, point)
 			} else {
-				// What the kill left behind: the state the re-apply has to recover from.
+				// What the kill left behind: the state the re-run has to recover from.
 				objs := scenarioObjects(t, m, r.bucket, r.bucket)
 				t.Logf("seed %d: killed the %s %s (%s), leaving %d user(s), %d key(s), %d polic(ies), %d CORS rule(s), %d ICA credential(s)",
-					iterSeed, what, point, killedAt, len(objs.Users), len(objs.Keys), len(objs.Policies), objs.CORSRules[r.bucket], r.credentials(t))
+					iterSeed, mode, point, killedAt, len(objs.Users), len(objs.Keys), len(objs.Policies), objs.CORSRules[r.bucket], r.credentials(t))
 			}
 
-			out, err := r.d.run("apply", "-auto-approve", "-no-color")
+			out, err := r.d.run(mode.command()...)
 			if err != nil {
-				t.Fatalf("seed %d: re-apply after the kill %s failed: %v\n%s", iterSeed, point, err, out)
+				t.Fatalf("seed %d: re-running the %s after the kill %s failed: %v\n%s", iterSeed, mode, point, err, out)
 			}
-			r.verifyConverged(t)
-			r.destroy(t)
+			r.finish(t, mode)
 			if killedAt != "" && !t.Failed() {
 				interruptionsSurvived.Add(1)
 			}
@@ -173,28 +192,44 @@ resource "ica_s3_connection" "c" {
 	return r
 }
 
-// prepare brings a rotation scenario to its starting point (a connection created with trigger "1"), sets
-// the trigger of the operation to interrupt, and starts counting writes from there.
-func (r *chaosRun) prepare(rotation bool) {
+// prepare brings the scenario to its starting point (for rotation and destroy, a connection created with
+// trigger "1"), sets the trigger of the operation to interrupt, and starts counting writes from there.
+func (r *chaosRun) prepare(mode chaosMode) {
 	target := "1"
-	if rotation {
+	if mode != chaosCreate {
 		r.d.setVars(map[string]string{"rotation": "1"})
 		r.d.must("apply", "-auto-approve", "-no-color")
+	}
+	if mode == chaosRotation {
 		target = "2"
 	}
 	r.d.setVars(map[string]string{"rotation": target})
 	r.kill.reset()
 }
 
-// killAt starts the apply and SIGKILLs its process group at the at-th write (before it is forwarded, or after
-// it was answered upstream). It returns the write it killed at, or "" when the apply ended first.
-func (r *chaosRun) killAt(t *testing.T, at int, afterForward bool) string {
+// finish checks the end state after the operation completed and, unless it was a destroy, destroys and
+// checks that nothing is left.
+func (r *chaosRun) finish(t *testing.T, mode chaosMode) {
+	t.Helper()
+	if mode == chaosDestroy {
+		if objs := scenarioObjects(t, r.moto, r.bucket, r.bucket); !objs.empty() {
+			t.Errorf("destroy left AWS objects behind: %s", objs)
+		}
+		return
+	}
+	r.verifyConverged(t)
+	r.destroy(t)
+}
+
+// killAt starts the mode's command and SIGKILLs its process group at the at-th write (before it is forwarded,
+// or after it was answered upstream). It returns the write it killed at, or "" when the command ended first.
+func (r *chaosRun) killAt(t *testing.T, mode chaosMode, at int, afterForward bool) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd, out := r.d.command(ctx, "apply", "-auto-approve", "-no-color")
+	cmd, out := r.d.command(ctx, mode.command()...)
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting terraform apply: %v", err)
+		t.Fatalf("starting terraform %s: %v", mode, err)
 	}
 	// Only the process group this test started: terraform and the provider plugin it launched.
 	r.kill.arm(at, afterForward, func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
@@ -202,13 +237,13 @@ func (r *chaosRun) killAt(t *testing.T, at int, afterForward bool) string {
 	r.kill.disarm()
 	killedAt := r.kill.firedAt()
 	if killedAt == "" {
-		r.d.keep([]string{"apply (not killed)"}, out.String())
+		r.d.keep([]string{string(mode), "(not killed)"}, out.String())
 		if err != nil {
-			t.Fatalf("the apply to be interrupted failed on its own: %v\n%s", err, out.String())
+			t.Fatalf("the %s to be interrupted failed on its own: %v\n%s", mode, err, out.String())
 		}
 		return ""
 	}
-	r.d.keep([]string{"apply (killed at " + killedAt + ")"}, out.String())
+	r.d.keep([]string{string(mode), "(killed at " + killedAt + ")"}, out.String())
 	return killedAt
 }
 
