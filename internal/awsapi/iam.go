@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -151,7 +152,11 @@ func (a IAM) CreateAccessKey(ctx context.Context, user string) (connection.NewAc
 	if out.AccessKey == nil {
 		return connection.NewAccessKey{}, fmt.Errorf("IAM CreateAccessKey for user %q returned no key", user)
 	}
-	return connection.NewAccessKey{ID: aws.ToString(out.AccessKey.AccessKeyId), Secret: aws.ToString(out.AccessKey.SecretAccessKey)}, nil
+	attempts, _ := retry.GetAttemptResults(out.ResultMetadata)
+	return connection.NewAccessKey{
+		ID: aws.ToString(out.AccessKey.AccessKeyId), Secret: aws.ToString(out.AccessKey.SecretAccessKey),
+		Retried: len(attempts.Results) > 1,
+	}, nil
 }
 
 func (a IAM) DeleteAccessKey(ctx context.Context, user, keyID string) error {

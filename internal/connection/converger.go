@@ -510,10 +510,14 @@ func (c *Converger) applyIAM(ctx context.Context, spec Spec, prior State, o *obs
 	st.PolicyAttached = true
 
 	if user == nil {
-		// New or adopted user: every existing key is a leftover of an interrupted run of ours.
-		keys, err := c.d.IAM.ListAccessKeys(ctx, spec.UserName)
-		if err != nil {
-			return stepErr("listing access keys of IAM user", quote(spec.UserName), err)
+		// New or adopted user: every existing key is a leftover of an interrupted run of ours (a user
+		// created just now has none: no need to ask).
+		var keys []AccessKey
+		var err error
+		if !freshUser {
+			if keys, err = c.d.IAM.ListAccessKeys(ctx, spec.UserName); err != nil {
+				return stepErr("listing access keys of IAM user", quote(spec.UserName), err)
+			}
 		}
 		if kp, err = planKeys(spec.UserName, keys, prior.AccessKeyID, true, true); err != nil {
 			return err
@@ -572,7 +576,7 @@ func (c *Converger) applyKeys(ctx context.Context, spec Spec, o *observed, kp ke
 			return stepErr("deleting old access key "+id+" of IAM user", quote(spec.UserName), err)
 		}
 	}
-	if kp.sweep {
+	if kp.sweep && key.Retried {
 		if err := c.sweepKeys(ctx, spec.UserName, key.ID); err != nil {
 			return err
 		}

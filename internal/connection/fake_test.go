@@ -310,13 +310,14 @@ func (w *world) CreateAccessKey(ctx context.Context, user string) (NewAccessKey,
 	if len(u.keys) >= 2 {
 		return NewAccessKey{}, fmt.Errorf("LimitExceeded: user %s already has 2 keys", user)
 	}
+	retried := false
 	if w.duplicateNextKey {
-		w.duplicateNextKey = false
+		w.duplicateNextKey, retried = false, true
 		u.keys = append(u.keys, &fakeKey{id: w.id("AKIALOST"), secret: "lost", active: true, created: w.tick()})
 	}
 	k := &fakeKey{id: w.id("AKIAFAKE"), secret: "secret-" + uuid.NewString(), active: true, created: w.tick()}
 	u.keys = append(u.keys, k)
-	return NewAccessKey{ID: k.id, Secret: k.secret}, nil
+	return NewAccessKey{ID: k.id, Secret: k.secret, Retried: retried}, nil
 }
 
 func (w *world) DeleteAccessKey(ctx context.Context, user, keyID string) error {

@@ -50,6 +50,9 @@ type AccessKey struct {
 // NewAccessKey holds a secret: never log it, never put it in an error or in State.
 type NewAccessKey struct {
 	ID, Secret string
+	// Retried is true when the call was sent more than once: an earlier attempt may have created a key
+	// whose answer was lost.
+	Retried bool
 }
 
 type Policy struct {

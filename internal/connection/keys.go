@@ -15,8 +15,8 @@ type keyPlan struct {
 	create      bool
 	deleteFirst []string
 	deleteAfter []string
-	// sweep: the user is ours, so after the new key is in ICA any other key found is a leftover (e.g. of a
-	// create whose answer was lost and that the SDK retried) and is deleted too.
+	// sweep: the user is ours, so if the create was retried (an earlier attempt may have made a key whose
+	// answer was lost), any other key found once the new one is in ICA is deleted too.
 	sweep bool
 }
 
