@@ -23,6 +23,7 @@ type bucketCache struct {
 	versioned map[string]bool
 	cors      map[string][]policy.CORSRule
 	locks     map[string]*sync.Mutex
+	pending   map[string][]*corsRequest
 }
 
 func newBucketCache(s3 S3) *bucketCache {
@@ -32,6 +33,7 @@ func newBucketCache(s3 S3) *bucketCache {
 		versioned: map[string]bool{},
 		cors:      map[string][]policy.CORSRule{},
 		locks:     map[string]*sync.Mutex{},
+		pending:   map[string][]*corsRequest{},
 	}
 }
 
@@ -105,32 +107,91 @@ func (c *bucketCache) readCORS(ctx context.Context, bucket string) ([]policy.COR
 	return r, nil
 }
 
-// ModifyCORS runs one read-modify-write of the bucket's CORS configuration while holding the bucket's
-// lock, so connections sharing a bucket never overwrite each other's rules. change returns the new
-// rules and whether to write them. After a write the configuration is read again (also refreshing the
-// cache), and the re-read rules are returned so the caller can verify the result.
+// corsRequest is one caller's change waiting for the bucket's CORS lock.
+type corsRequest struct {
+	change func([]policy.CORSRule) ([]policy.CORSRule, bool)
+	done   chan struct{}
+	rules  []policy.CORSRule
+	wrote  bool
+	err    error
+}
+
+// ModifyCORS applies change to the bucket's CORS configuration under the bucket's lock, so connections
+// sharing a bucket never overwrite each other's rules. change returns the new rules and whether to write
+// them. Changes that queue up while another caller holds the lock are applied together by the next
+// holder: one read, one write and one re-read for all of them (ten connections created on one bucket
+// cost a couple of writes, not ten). The re-read rules (which also refresh the cache) are returned so the
+// caller can verify the result.
 func (c *bucketCache) ModifyCORS(ctx context.Context, bucket string, change func([]policy.CORSRule) ([]policy.CORSRule, bool)) ([]policy.CORSRule, bool, error) {
+	req := &corsRequest{change: change, done: make(chan struct{})}
+	c.mu.Lock()
+	c.pending[bucket] = append(c.pending[bucket], req)
+	c.mu.Unlock()
+
 	lock := c.lock(bucket)
 	lock.Lock()
 	defer lock.Unlock()
+	select {
+	case <-req.done: // a previous holder applied it with its own batch
+		return req.rules, req.wrote, req.err
+	default:
+	}
+	c.mu.Lock()
+	batch := c.pending[bucket]
+	delete(c.pending, bucket)
+	c.mu.Unlock()
+	c.runCORSBatch(ctx, bucket, batch)
+	return req.rules, req.wrote, req.err
+}
+
+func (c *bucketCache) runCORSBatch(ctx context.Context, bucket string, batch []*corsRequest) {
+	defer func() {
+		for _, r := range batch {
+			close(r.done)
+		}
+	}()
+	fail := func(err error, only func(*corsRequest) bool) {
+		for _, r := range batch {
+			if only == nil || only(r) {
+				r.err = err
+			}
+		}
+	}
 	current, err := c.CORS(ctx, bucket)
 	if err != nil {
-		return nil, false, err
+		fail(err, nil)
+		return
 	}
-	next, write := change(current)
+	rules, write := current, false
+	for _, r := range batch {
+		if next, w := r.change(rules); w {
+			rules, r.wrote, write = next, true, true
+		}
+	}
 	if !write {
-		return current, false, nil
+		for _, r := range batch {
+			r.rules = current
+		}
+		return
 	}
-	if err := c.s3.PutBucketCORS(ctx, bucket, next); err != nil {
+	wrote := func(r *corsRequest) bool { return r.wrote }
+	if err := c.s3.PutBucketCORS(ctx, bucket, rules); err != nil {
 		c.forgetCORS(bucket)
-		return nil, false, err
+		fail(err, wrote)
+		for _, r := range batch {
+			r.rules, r.wrote = current, false
+		}
+		return
 	}
 	reread, err := c.readCORS(ctx, bucket)
 	if err != nil {
 		c.forgetCORS(bucket)
-		return nil, true, err
+		fail(err, wrote)
+		return
 	}
-	return reread, true, nil
+	for _, r := range batch {
+		r.rules = reread
+	}
 }
 
 func (c *bucketCache) forgetCORS(bucket string) {

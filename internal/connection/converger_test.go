@@ -622,3 +622,54 @@ func TestSecretNeverInErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCORSChangesQueuedOnABucketShareOneWrite: changes that wait for a bucket's CORS lock are applied by
+// the next holder with one read, one write and one re-read, and each caller gets the result.
+func TestCORSChangesQueuedOnABucketShareOneWrite(t *testing.T) {
+	w := testWorld()
+	c := w.converger()
+	if _, err := c.buckets.CORS(context.Background(), "data"); err != nil {
+		t.Fatal(err)
+	}
+	lock := c.buckets.lock("data")
+	lock.Lock() // another caller is mid read-modify-write
+	var wg sync.WaitGroup
+	results := make([][]policy.CORSRule, 5)
+	for i := range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rule := policy.ICARule(fmt.Sprintf("ica-tf-%d", i), nil)
+			rules, wrote, err := c.buckets.ModifyCORS(context.Background(), "data", func(r []policy.CORSRule) ([]policy.CORSRule, bool) {
+				return policy.PutCORS(r, rule)
+			})
+			if err != nil || !wrote {
+				t.Errorf("caller %d: wrote=%v err=%v", i, wrote, err)
+			}
+			results[i] = rules
+		}()
+	}
+	for {
+		c.buckets.mu.Lock()
+		n := len(c.buckets.pending["data"])
+		c.buckets.mu.Unlock()
+		if n == 5 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	w.resetCalls()
+	lock.Unlock()
+	wg.Wait()
+	if n := w.count("PutBucketCORS"); n != 1 {
+		t.Fatalf("want one write for five queued changes, got %d", n)
+	}
+	if n := w.count("BucketCORS"); n != 1 {
+		t.Fatalf("want one re-read (the read before came from the cache), got %d", n)
+	}
+	for i, r := range results {
+		if len(r) != 6 || policy.FindCORS(r, policy.ICARule(fmt.Sprintf("ica-tf-%d", i), nil)) < 0 {
+			t.Fatalf("caller %d got %d rules", i, len(r))
+		}
+	}
+}
