@@ -3,6 +3,7 @@ package reliability
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -25,6 +26,14 @@ func TestMain(m *testing.M) {
 	// reach the emulator or change what a case expects (e.g. "missing credentials").
 	for _, env := range []string{"ICA_API_KEY", "ICA_ACCESS_TOKEN", "ICA_BASE_URL", "ICA_TENANT"} {
 		_ = os.Unsetenv(env)
+	}
+	// The tests mostly wait on terraform, moto and the emulator, so more of them than CPUs run well side by
+	// side; an explicit -parallel wins.
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		_ = flag.Set("test.parallel", "4")
 	}
 	acctest.Main(m)
 }
