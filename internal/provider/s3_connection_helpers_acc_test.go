@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
@@ -299,13 +298,4 @@ func (env *connEnv) emulatorCount(t *testing.T, method, suffix string) int {
 		}
 	}
 	return n
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
