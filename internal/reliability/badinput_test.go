@@ -320,6 +320,35 @@ func badInputs() []badInput {
 		{name: "connection/no-ica-credentials-apply", atApply: true, config: func(e *badEnv) string {
 			return e.noICA() + fmt.Sprintf("resource \"ica_s3_connection\" \"c\" {\n  bucket = %q\n  prefix = \"ica\"\n}\n", e.bucket)
 		}, expect: []string{"api_key", "ICA_API_KEY"}},
+		{name: "connection/cors-origins-empty", config: func(e *badEnv) string {
+			return e.connection("cors_allowed_origins = []")
+		}, expect: []string{"cors_allowed_origins", "at least 1"}},
+		{name: "connection/cors-origins-duplicate", config: func(e *badEnv) string {
+			return e.connection(`cors_allowed_origins = ["https://ica.illumina.com", "https://ica.illumina.com"]`)
+		}, expect: []string{"cors_allowed_origins", "duplicate values"}},
+		{name: "connection/tag-reserved-prefix", config: func(e *badEnv) string {
+			return e.connection(`tags = { "ica-tf:managed-by" = "me" }`)
+		}, expect: []string{"tags", "reserved", "rename the tag"}},
+		// IAM refuses these at CreateUser / CreatePolicy; by then the CORS rule may already be written.
+		{name: "connection/tag-key-too-long", config: func(e *badEnv) string {
+			return e.connection(fmt.Sprintf("tags = { %q = \"x\" }", long(129)))
+		}, expect: []string{"tags", "128"}},
+		{name: "connection/tag-value-too-long", config: func(e *badEnv) string {
+			return e.connection(fmt.Sprintf("tags = { team = %q }", long(257)))
+		}, expect: []string{"tags", "256"}},
+		{name: "connection/tag-value-too-long-apply", atApply: true, config: func(e *badEnv) string {
+			return e.connection(fmt.Sprintf("tags = { team = %q }", long(257)))
+		}, expect: []string{"256"}},
+		{name: "connection/too-many-tags", config: func(e *badEnv) string {
+			tags := make([]string, 49) // IAM allows 50 per user or policy, and the provider adds 2 of its own
+			for i := range tags {
+				tags[i] = fmt.Sprintf("t%d = \"v\"", i)
+			}
+			return e.connection("tags = { " + strings.Join(tags, ", ") + " }")
+		}, expect: []string{"tags", "48"}},
+		{name: "connection/tag-aws-prefix", config: func(e *badEnv) string {
+			return e.connection(`tags = { "aws:team" = "x" }`)
+		}, expect: []string{"tags", "aws:"}},
 		{name: "connection/share_credential-true-to-false", before: func(e *badEnv) string {
 			return e.connection("prefix = \"ica\"\n  share_credential = true")
 		}, config: func(e *badEnv) string {
