@@ -90,3 +90,14 @@ func icaErrorAdvice(err error) string {
 	}
 	return "Retry the apply; if it keeps failing, report the ICA error id to Illumina support."
 }
+
+// requireICACredentials fails a plan early when a resource that writes to ICA has no ICA credentials,
+// instead of letting the apply fail after other resources were changed.
+func requireICACredentials(data *ProviderData, resourceType, why string, diags *diag.Diagnostics) bool {
+	if data == nil || data.ICA.HasCredentials() {
+		return true
+	}
+	diags.AddError("ICA credentials missing",
+		fmt.Sprintf("%s %s, so it needs ICA credentials. %s", resourceType, why, icaErrorAdvice(ica.ErrNoCredentials)))
+	return false
+}

@@ -111,9 +111,7 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if r.data != nil && !r.data.ICA.HasCredentials() {
-		resp.Diagnostics.AddError("ICA credentials missing",
-			"ica_s3_connection stores the access key in an ICA storage credential, so it needs ICA credentials. "+icaErrorAdvice(ica.ErrNoCredentials))
+	if !requireICACredentials(r.data, "ica_s3_connection", "stores the access key in an ICA storage credential", &resp.Diagnostics) {
 		return
 	}
 	creating := req.State.Raw.IsNull()

@@ -175,7 +175,23 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+			"timeouts": connectionTimeoutsBlock(ctx),
 		},
 	}
+}
+
+// connectionTimeoutsBlock is the timeouts block, described for the registry docs (the timeouts library
+// leaves the block itself undescribed).
+func connectionTimeoutsBlock(ctx context.Context) schema.Block {
+	block := timeouts.Block(ctx, timeouts.Opts{
+		Create: true,
+		Update: true,
+		Delete: true,
+		CreateDescription: "How long create may take, including the wait until the new access key works, " +
+			"as a duration such as `30m`. Default `10m`.",
+		UpdateDescription: "How long an update (or a key rotation) may take, as a duration such as `30m`. Default `10m`.",
+		DeleteDescription: "How long destroy may take, as a duration such as `10m`. Default `5m`.",
+	}).(schema.SingleNestedBlock)
+	block.Description = "How long to wait for the AWS and ICA calls of create, update and destroy."
+	return block
 }

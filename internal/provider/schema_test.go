@@ -77,11 +77,6 @@ func walkResource(t *testing.T, where string, attrs map[string]rschema.Attribute
 		}
 	}
 	for name, b := range blocks {
-		// ica_s3_connection's timeouts block is its owner's to describe; its attributes are described by
-		// terraform-plugin-framework-timeouts.
-		if name == "timeouts" && where == "ica_s3_connection" {
-			continue
-		}
 		need(t, where+"."+name, b)
 		if nb, ok := b.(rschema.SingleNestedBlock); ok {
 			walkResource(t, where+"."+name, nb.Attributes, nb.Blocks)

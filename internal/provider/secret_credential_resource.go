@@ -162,7 +162,10 @@ func (r *secretCredentialResource) Configure(_ context.Context, req resource.Con
 }
 
 func (r *secretCredentialResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	if !requireICACredentials(r.data, "ica_secret_credential", "manages an ICA storage credential", &resp.Diagnostics) || req.State.Raw.IsNull() {
 		return
 	}
 	var state, plan secretCredentialModel

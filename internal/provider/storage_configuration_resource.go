@@ -243,7 +243,10 @@ func (r *storageConfigurationResource) Configure(_ context.Context, req resource
 }
 
 func (r *storageConfigurationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	if !requireICACredentials(r.data, "ica_storage_configuration", "manages an ICA storage configuration", &resp.Diagnostics) || req.State.Raw.IsNull() {
 		return
 	}
 	var state, plan storageConfigurationModel
