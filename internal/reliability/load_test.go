@@ -2,11 +2,14 @@ package reliability
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/awsproxy"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 
@@ -15,6 +18,16 @@ const (
 	loadPrefixes = 10 // per bucket: 100 connections, ten sharing each bucket's CORS configuration
 	loadRetries  = 10 // at 10% 429s, ten retries fail one call in 10^11
 )
+
+// loadAWSThrottle is the share of IAM calls throttled during the load apply.
+var loadAWSThrottle = envFloat("RELIABILITY_LOAD_IAM_THROTTLE", 0.1)
+
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return v
+	}
+	return def
+}
 
 // TestLoad100Connections applies 100 connections (10 buckets × 10 prefixes) in one apply with
 // -parallelism=20 while the emulator answers 429 to a random 10% of ICA API requests. Every connection must
@@ -36,7 +49,13 @@ func TestLoad100Connections(t *testing.T) {
 		createBucket(t, m, buckets[i], "")
 	}
 
-	provider := strings.Replace(acctest.ProviderConfig(emu, m),
+	// AWS throttles too: IAM, whose real rate limits are low, answers Throttling to a share of calls.
+	front := newAWSFront(t, m)
+	throttle, err := front.Proxy.AddFault(awsproxy.Fault{Service: "iam", Kind: awsproxy.KindThrottle, Probability: loadAWSThrottle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider := strings.Replace(front.providerConfig(emu),
 		fmt.Sprintf("max_retries = %d", acctest.ProviderMaxRetries), fmt.Sprintf("max_retries = %d", loadRetries), 1)
 	if !strings.Contains(provider, fmt.Sprintf("max_retries = %d", loadRetries)) {
 		t.Fatalf("could not set max_retries in the provider block:\n%s", provider)
@@ -64,9 +83,10 @@ resource "ica_s3_connection" "c" {
 			throttled++
 		}
 	}
-	if throttled == 0 {
-		t.Fatal("the emulator answered no 429: the load test tested nothing")
+	if throttled == 0 || throttle.Fired() == 0 {
+		t.Fatalf("faults fired: %d ICA 429s, %d IAM throttles; the load test needs both", throttled, throttle.Fired())
 	}
+	front.Proxy.ClearFaults()
 
 	if empty, out := d.planIsEmpty(); !empty {
 		t.Errorf("plan after the load apply is not empty:\n%s", out)
@@ -101,7 +121,8 @@ resource "ica_s3_connection" "c" {
 	if objs := scenarioObjects(t, m, token, buckets...); !objs.empty() {
 		t.Errorf("destroy left AWS objects behind: %s", objs)
 	}
-	t.Logf("100 connections: apply %s with %d ICA 429s absorbed, destroy %s", applyTime.Round(time.Second), throttled, destroyTime.Round(time.Second))
+	t.Logf("100 connections: apply %s with %d ICA 429s and %d IAM throttles absorbed, destroy %s",
+		applyTime.Round(time.Second), throttled, throttle.Fired(), destroyTime.Round(time.Second))
 }
 
 func hclList(items []string) string {

@@ -27,8 +27,8 @@ type artefact struct {
 }
 
 // TestSecretsNeverLeak runs a full life cycle of ica_s3_connection and ica_secret_credential (with a
-// write-only secret) through the real terraform CLI with TF_LOG=TRACE: create, rotate, state rm + import,
-// plan to a file, show, destroy. It records every secret that exists in the process (the secret access keys
+// write-only secret) through the real terraform CLI with TF_LOG=TRACE: create (first failing at ICA), rotate
+// (first failing at ICA), state rm + import, plan to a file, show, destroy. It records every secret that exists in the process (the secret access keys
 // IAM generated, read from CreateAccessKey responses on the wire; the write-only secrets; the ICA API key)
 // and then finds none of them, and no JWT, in the state files, the plan file, `terraform show -json` of both,
 // the TRACE log, or any command's output.
@@ -85,14 +85,24 @@ output "extra_id"      { value = ica_secret_credential.extra.id }
 		d.setVars(map[string]string{"cred_secret": woSecrets[version-1], "rotation": rotation, "wo_version": fmt.Sprint(version)})
 	}
 
-	// Create.
+	// Create, first failing at ICA (its error diagnostics are scanned too), then succeeding.
 	vars("1", 1)
+	emu.InjectFault(t, acctest.Fault{Method: "POST", Path: "/api/storageCredentials", Status: 500, Count: 1000})
+	if out, err := d.run("apply", "-auto-approve", "-no-color"); err == nil {
+		t.Fatalf("apply with ICA failing every credential create succeeded:\n%s", out)
+	}
+	emu.ClearFaults(t)
 	d.must("apply", "-auto-approve", "-no-color")
 	if empty, out := d.planIsEmpty(); !empty {
 		t.Fatalf("plan after create is not empty:\n%s", out)
 	}
-	// Rotate the connection's key and send a new write-only secret.
+	// Rotate the connection's key and send a new write-only secret, first with ICA refusing the new secrets.
 	vars("2", 2)
+	emu.InjectFault(t, acctest.Fault{Method: "POST", Path: "/api/storageCredentials/*", Status: 500, Count: 1000})
+	if out, err := d.run("apply", "-auto-approve", "-no-color"); err == nil {
+		t.Fatalf("apply with ICA failing every :updateSecrets succeeded:\n%s", out)
+	}
+	emu.ClearFaults(t)
 	d.must("apply", "-auto-approve", "-no-color")
 
 	// Prove the recorder saw what ICA received: the connection's credential holds the last generated key.
