@@ -61,9 +61,9 @@ func chaosSettings(t *testing.T) (count int, seed uint64) {
 }
 
 // TestChaosInterruptedCreate kills terraform (and its provider, by process group, as when a CI runner dies)
-// in the middle of creating a connection, then checks that a plain re-apply converges to exactly one user,
-// key, policy, CORS rule and ICA credential, that ICA holds the surviving key, that the plan is then empty,
-// and that destroy leaves nothing.
+// in the middle of creating a connection and a storage configuration on it, then checks that a plain
+// re-apply converges to exactly one user, key, policy, CORS rule, ICA credential (holding the surviving key)
+// and storage configuration (status OK), that the plan is then empty, and that destroy leaves nothing.
 //
 // Kill points are write boundaries, not wall-clock times (terraform's start-up would swallow most of those):
 // a calibration run counts the writes (AWS and ICA) of the operation; each iteration draws one of them and
@@ -105,7 +105,7 @@ func runChaos(t *testing.T, mode chaosMode) {
 	count, seed := chaosSettings(t)
 	requireAcc(t)
 	m := acctest.SharedMoto(t)
-	emu := acctest.NewEmulator(t, icaemulator.Options{})
+	emu := acctest.NewEmulator(t, icaemulator.Options{AWSEndpoint: m.Endpoint, ValidationDelay: 200 * time.Millisecond})
 
 	calib := newChaosRun(t, m, emu)
 	calib.prepare(mode)
@@ -188,12 +188,24 @@ variable "rotation" {
   type = string
 }
 
+data "ica_region" "us" {
+  name = "United States"
+}
+
 resource "ica_s3_connection" "c" {
   bucket           = %q
   prefix           = "data"
   rotation_trigger = var.rotation
 }
-`, r.bucket))
+
+resource "ica_storage_configuration" "s" {
+  name          = %q
+  credential_id = ica_s3_connection.c.credential_id
+  region_id     = data.ica_region.us.id
+  bucket        = %q
+  prefix        = "data"
+}
+`, r.bucket, r.bucket, r.bucket))
 	return r
 }
 
@@ -279,6 +291,15 @@ func (r *chaosRun) verifyConverged(t *testing.T) {
 	}
 	if err := noDuplicateCredentials(r.emu.Credentials(t)); err != nil {
 		t.Error(err)
+	}
+	var configs []string
+	for _, c := range listStorageConfigurations(t, r.emu) {
+		if c.Name == r.bucket {
+			configs = append(configs, c.ID+" "+string(c.Status))
+		}
+	}
+	if len(configs) != 1 || !strings.HasSuffix(configs[0], " OK") {
+		t.Errorf("ICA storage configurations named %s: %v, want exactly one, OK", r.bucket, configs)
 	}
 	if empty, out := r.d.planIsEmpty(); !empty {
 		t.Errorf("plan after re-apply is not empty:\n%s", out)
