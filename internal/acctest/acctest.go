@@ -9,6 +9,7 @@
 package acctest
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -64,6 +65,9 @@ func prepareTerraformEnv() (func(), error) {
 			}
 		}
 	}
+	if err := adaptToOpenTofu(os.Getenv("TF_ACC_TERRAFORM_PATH")); err != nil {
+		return cleanup, err
+	}
 	// A preset path to a file that does not exist configures nothing, so it is replaced too.
 	if cfg := os.Getenv("TF_CLI_CONFIG_FILE"); cfg == "" || !fileExists(cfg) {
 		dir, err := os.MkdirTemp("", "acctest-tfcli-")
@@ -80,6 +84,26 @@ func prepareTerraformEnv() (func(), error) {
 		}
 	}
 	return cleanup, nil
+}
+
+// adaptToOpenTofu makes terraform-plugin-testing serve the provider where OpenTofu looks for it: OpenTofu
+// resolves the bare provider name "ica" in registry.opentofu.org, Terraform in registry.terraform.io (the
+// default). Settings the caller made are kept.
+func adaptToOpenTofu(binary string) error {
+	if binary == "" || os.Getenv("TF_ACC_PROVIDER_HOST") != "" {
+		return nil
+	}
+	out, err := exec.Command(binary, "version").Output()
+	if err != nil || !bytes.HasPrefix(bytes.TrimSpace(out), []byte("OpenTofu")) {
+		// Not OpenTofu, or not runnable: the tests report a broken binary more clearly than this could.
+		return nil
+	}
+	if os.Getenv("TF_ACC_PROVIDER_NAMESPACE") == "" {
+		if err := os.Setenv("TF_ACC_PROVIDER_NAMESPACE", "hashicorp"); err != nil {
+			return err
+		}
+	}
+	return os.Setenv("TF_ACC_PROVIDER_HOST", "registry.opentofu.org")
 }
 
 func findTerraform() string {
