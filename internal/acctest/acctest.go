@@ -90,12 +90,7 @@ func prepareTerraformEnv() (func(), error) {
 // resolves the bare provider name "ica" in registry.opentofu.org, Terraform in registry.terraform.io (the
 // default). Settings the caller made are kept.
 func adaptToOpenTofu(binary string) error {
-	if binary == "" || os.Getenv("TF_ACC_PROVIDER_HOST") != "" {
-		return nil
-	}
-	out, err := exec.Command(binary, "version").Output()
-	if err != nil || !bytes.HasPrefix(bytes.TrimSpace(out), []byte("OpenTofu")) {
-		// Not OpenTofu, or not runnable: the tests report a broken binary more clearly than this could.
+	if binary == "" || os.Getenv("TF_ACC_PROVIDER_HOST") != "" || !isOpenTofu(binary) {
 		return nil
 	}
 	if os.Getenv("TF_ACC_PROVIDER_NAMESPACE") == "" {
@@ -104,6 +99,13 @@ func adaptToOpenTofu(binary string) error {
 		}
 	}
 	return os.Setenv("TF_ACC_PROVIDER_HOST", "registry.opentofu.org")
+}
+
+// isOpenTofu reports whether binary says it is OpenTofu. A binary that does not run counts as not: the
+// tests then report it more clearly than this could.
+func isOpenTofu(binary string) bool {
+	out, err := exec.Command(binary, "version").Output()
+	return err == nil && bytes.HasPrefix(bytes.TrimSpace(out), []byte("OpenTofu"))
 }
 
 func findTerraform() string {
