@@ -79,6 +79,11 @@ func TestChaosInterruptedRotation(t *testing.T) {
 	runChaos(t, chaosRotation)
 }
 
+// TestChaosInterruptedUpdate does the same to an in-place update (policy version, CORS rule, tags).
+func TestChaosInterruptedUpdate(t *testing.T) {
+	runChaos(t, chaosUpdate)
+}
+
 // TestChaosInterruptedDestroy kills a destroy at its writes: running destroy again must remove everything
 // that is left (missing parts are not errors).
 func TestChaosInterruptedDestroy(t *testing.T) {
@@ -90,6 +95,7 @@ type chaosMode string
 const (
 	chaosCreate   chaosMode = "create"
 	chaosRotation chaosMode = "rotation"
+	chaosUpdate   chaosMode = "update"
 	chaosDestroy  chaosMode = "destroy"
 )
 
@@ -188,6 +194,10 @@ variable "rotation" {
   type = string
 }
 
+variable "update" {
+  type = string
+}
+
 data "ica_region" "us" {
   name = "United States"
 }
@@ -196,6 +206,10 @@ resource "ica_s3_connection" "c" {
   bucket           = %q
   prefix           = "data"
   rotation_trigger = var.rotation
+  # The update changes the policy (a KMS statement: a new policy version), the CORS rule and the tags.
+  kms_key_arn          = var.update == "1" ? "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" : null
+  cors_allowed_origins = var.update == "1" ? ["https://ica.illumina.com", "https://ica.example.org"] : ["https://ica.illumina.com"]
+  tags                 = { generation = var.update }
 }
 
 resource "ica_storage_configuration" "s" {
@@ -209,18 +223,22 @@ resource "ica_storage_configuration" "s" {
 	return r
 }
 
-// prepare brings the scenario to its starting point (for rotation and destroy, a connection created with
-// trigger "1"), sets the trigger of the operation to interrupt, and starts counting writes from there.
+// prepare brings the scenario to its starting point (except for create, the configuration applied with
+// rotation "1" and update "0"), sets the variables of the operation to interrupt, and starts counting writes
+// from there.
 func (r *chaosRun) prepare(mode chaosMode) {
-	target := "1"
 	if mode != chaosCreate {
-		r.d.setVars(map[string]string{"rotation": "1"})
+		r.d.setVars(map[string]string{"rotation": "1", "update": "0"})
 		r.d.must("apply", "-auto-approve", "-no-color")
 	}
-	if mode == chaosRotation {
-		target = "2"
+	vars := map[string]string{"rotation": "1", "update": "0"}
+	switch mode {
+	case chaosRotation:
+		vars["rotation"] = "2"
+	case chaosUpdate:
+		vars["update"] = "1"
 	}
-	r.d.setVars(map[string]string{"rotation": target})
+	r.d.setVars(vars)
 	r.kill.reset()
 }
 
