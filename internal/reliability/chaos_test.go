@@ -313,7 +313,7 @@ func (r *chaosRun) verifyConverged(t *testing.T) {
 	var configs []string
 	for _, c := range listStorageConfigurations(t, r.emu) {
 		if c.Name == r.bucket {
-			configs = append(configs, c.ID+" "+string(c.Status))
+			configs = append(configs, c.ID+" "+c.Status)
 		}
 	}
 	if len(configs) != 1 || !strings.HasSuffix(configs[0], " OK") {
