@@ -195,3 +195,31 @@ func derive(bucket, prefix string, maxLen int, ok func(rune) bool) string {
 	}
 	return strings.TrimRight(name, "-.") + suffix
 }
+
+// iamTagRe is IAM's tag character set: letters, digits, white space and _ . : / = + - @ (Unicode allowed).
+var iamTagRe = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+
+// ValidateIAMTagKey applies IAM's tag key rules (1..128 characters, IAM's character set, no "aws:").
+func ValidateIAMTagKey(s string) error {
+	if n := len([]rune(s)); n < 1 || n > 128 {
+		return fmt.Errorf("tag key %q is %d characters long; IAM allows 1 to 128", s, n)
+	}
+	if !iamTagRe.MatchString(s) {
+		return fmt.Errorf("tag key %q is not valid: IAM allows letters, digits, spaces and _ . : / = + - @ only", s)
+	}
+	if strings.HasPrefix(strings.ToLower(s), "aws:") {
+		return fmt.Errorf("tag key %q starts with \"aws:\", which AWS reserves for its own tags; rename the tag", s)
+	}
+	return nil
+}
+
+// ValidateIAMTagValue applies IAM's tag value rules (0..256 characters, IAM's character set).
+func ValidateIAMTagValue(s string) error {
+	if n := len([]rune(s)); n > 256 {
+		return fmt.Errorf("tag value is %d characters long; IAM allows at most 256: shorten it", n)
+	}
+	if !iamTagRe.MatchString(s) {
+		return fmt.Errorf("tag value %q is not valid: IAM allows letters, digits, spaces and _ . : / = + - @ only", s)
+	}
+	return nil
+}

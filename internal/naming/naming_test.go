@@ -156,3 +156,27 @@ func TestDefaultNames(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestValidateIAMTags(t *testing.T) {
+	for _, k := range []string{"team", "cost-center", "a:b/c=d+e@f", "Projekt Ä"} {
+		if err := ValidateIAMTagKey(k); err != nil {
+			t.Errorf("key %q: %v", k, err)
+		}
+	}
+	for k, want := range map[string]string{"": "1 to 128", strings.Repeat("k", 129): "1 to 128", "a*b": "not valid", "aws:x": "reserves"} {
+		if err := ValidateIAMTagKey(k); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("key %q: error %v, want one mentioning %q", k, err, want)
+		}
+	}
+	for _, v := range []string{"", "x", strings.Repeat("v", 256), "a b:c"} {
+		if err := ValidateIAMTagValue(v); err != nil {
+			t.Errorf("value %q: %v", v, err)
+		}
+	}
+	if err := ValidateIAMTagValue(strings.Repeat("v", 257)); err == nil || !strings.Contains(err.Error(), "256") {
+		t.Errorf("257 characters: %v", err)
+	}
+	if err := ValidateIAMTagValue("a;b"); err == nil {
+		t.Error("';' must be refused")
+	}
+}

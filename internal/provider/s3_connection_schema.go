@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -46,7 +45,10 @@ func icaRegionValidator() validator.String {
 }
 
 func tagKeyValidator() validator.String {
-	return stringFuncValidator("a tag key not starting with "+connection.ReservedTagPrefix, func(s string) error {
+	return stringFuncValidator("an IAM tag key not starting with "+connection.ReservedTagPrefix, func(s string) error {
+		if err := naming.ValidateIAMTagKey(s); err != nil {
+			return err
+		}
 		if strings.HasPrefix(s, connection.ReservedTagPrefix) {
 			return fmt.Errorf("tag keys starting with %q are reserved for the provider's ownership tags; rename the tag", connection.ReservedTagPrefix)
 		}
@@ -140,7 +142,10 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			},
 			"tags": schema.MapAttribute{
 				ElementType: types.StringType, Optional: true,
-				Validators:  []validator.Map{mapvalidator.KeysAre(tagKeyValidator(), stringvalidator.LengthBetween(1, 128))},
+				Validators: []validator.Map{
+					mapvalidator.KeysAre(tagKeyValidator()),
+					mapvalidator.ValueStringsAre(stringFuncValidator("an IAM tag value (at most 256 characters)", naming.ValidateIAMTagValue)),
+				},
 				Description: "Tags for the IAM user and policy, next to the provider's own ownership tags (`" + connection.TagManagedBy + "`, `" + connection.TagBucket + "`).",
 			},
 			"credential_id": schema.StringAttribute{
