@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 )
@@ -100,4 +102,17 @@ func requireICACredentials(data *ProviderData, resourceType, why string, diags *
 	diags.AddError("ICA credentials missing",
 		fmt.Sprintf("%s %s, so it needs ICA credentials. %s", resourceType, why, icaErrorAdvice(ica.ErrNoCredentials)))
 	return false
+}
+
+// refuseUnshare fails the plan when attr goes from true to false: ICA can share an object with the
+// tenant but has no API to unshare it. kind is the ICA object kind ("storage credential"), name its name.
+func refuseUnshare(attr string, state, plan types.Bool, kind, name string, diags *diag.Diagnostics) bool {
+	if plan.IsUnknown() || plan.ValueBool() || !state.ValueBool() {
+		return false
+	}
+	diags.AddAttributeError(path.Root(attr), "ICA cannot unshare a "+kind,
+		fmt.Sprintf("%s cannot go from true to false: the ICA %s %q is shared with the tenant, and ICA has no API to "+
+			"unshare it. Set %s = true again; if you unshared it in the ICA UI, remove the resource from state "+
+			"(terraform state rm) and import it again.", attr, kind, name, attr))
+	return true
 }

@@ -161,10 +161,8 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 		plan.CORSRuleID = types.StringUnknown()
 	}
 
-	if share := plan.ShareCredential; !creating && !share.IsUnknown() && !share.ValueBool() && state.ShareCredential.ValueBool() {
-		resp.Diagnostics.AddAttributeError(path.Root("share_credential"), "Cannot unshare the ICA credential",
-			"share_credential cannot go from true to false: ICA has no API to unshare a storage credential. "+
-				"Set it back to true, or unshare it in the ICA UI and then remove the resource from state and import it again.")
+	if !creating && refuseUnshare("share_credential", state.ShareCredential, plan.ShareCredential,
+		"storage credential", state.CredentialName.ValueString(), &resp.Diagnostics) {
 		return
 	}
 

@@ -127,7 +127,7 @@ func TestAccS3Connection_lifecycle(t *testing.T) {
   manage_cors      = false
   share_credential = false
 `, user, pol)),
-				ExpectError: regexp.MustCompile(`Cannot unshare`),
+				ExpectError: regexp.MustCompile(`ICA cannot unshare a storage credential`),
 			},
 			{
 				// Back to managed CORS with the default origin before destroy.

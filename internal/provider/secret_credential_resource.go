@@ -174,11 +174,7 @@ func (r *secretCredentialResource) ModifyPlan(ctx context.Context, req resource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if state.Shared.ValueBool() && !plan.Shared.IsUnknown() && !plan.Shared.ValueBool() {
-		resp.Diagnostics.AddAttributeError(path.Root("shared"), "ICA cannot unshare a credential",
-			fmt.Sprintf("The ICA storage credential %q is shared with the tenant, and ICA has no API to unshare it. "+
-				"Set shared = true again, or unshare it in the ICA UI and then set shared = false.", state.Name.ValueString()))
-	}
+	refuseUnshare("shared", state.Shared, plan.Shared, "storage credential", state.Name.ValueString(), &resp.Diagnostics)
 	if !plan.Name.Equal(state.Name) || !plan.Type.Equal(state.Type) {
 		resp.Diagnostics.AddWarning("The old ICA storage credential stays in ICA",
 			fmt.Sprintf("Replacing the ICA storage credential %q (%s) leaves it in ICA, where it keeps its key. %s",

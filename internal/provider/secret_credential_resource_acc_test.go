@@ -166,7 +166,7 @@ func TestAccSecretCredential_lifecycle(t *testing.T) {
 			{
 				Config:          v5.hcl(emu),
 				ConfigVariables: v5.vars(),
-				ExpectError:     errRE(`ICA cannot unshare a credential`),
+				ExpectError:     errRE(`ICA cannot unshare a storage credential`),
 			},
 			{
 				ResourceName:            credAddr,

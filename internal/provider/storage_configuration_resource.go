@@ -255,11 +255,7 @@ func (r *storageConfigurationResource) ModifyPlan(ctx context.Context, req resou
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if state.Shared.ValueBool() && !plan.Shared.IsUnknown() && !plan.Shared.ValueBool() {
-		resp.Diagnostics.AddAttributeError(path.Root("shared"), "ICA cannot unshare a storage configuration",
-			fmt.Sprintf("The ICA storage configuration %q is shared with the tenant, and ICA has no API to unshare it. "+
-				"Set shared = true again, or unshare it in the ICA UI and then set shared = false.", state.Name.ValueString()))
-	}
+	refuseUnshare("shared", state.Shared, plan.Shared, "storage configuration", state.Name.ValueString(), &resp.Diagnostics)
 	if changed := replacedAttributes(state, plan); len(changed) > 0 {
 		resp.Diagnostics.AddWarning("The old ICA storage configuration stays in ICA",
 			fmt.Sprintf("Changing %s replaces the ICA storage configuration %q (%s), but ICA has no delete API: the old "+
