@@ -4,7 +4,7 @@
 //
 //   - start-up time: from starting the child to the go-plugin handshake line on its stdout, the moment
 //     Terraform can talk to the provider;
-//   - peak memory: the child's maximum resident set size from wait4's rusage.
+//   - peak memory: the child's maximum resident set size from wait4's rusage (Linux and macOS; 0 elsewhere).
 //
 // Environment: ICA_BENCH_PROVIDER is the real provider binary; ICA_BENCH_PROC_DIR the directory that receives
 // one <pid>.json per provider process (see bench.Process). Everything else (arguments, environment, stdin,
@@ -44,8 +44,7 @@ func run() int {
 	cmd := exec.Command(provider, os.Args[1:]...) //nolint:gosec // G702: running the benchmark's provider build is this program's job
 	cmd.Stdin = os.Stdin
 	cmd.Stderr = os.Stderr
-	// If the launcher dies first (Terraform gave up waiting and killed it), the provider must not linger.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	dieWithParent(cmd)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "benchlauncher: %v\n", err)
@@ -90,9 +89,7 @@ func run() int {
 		ExitCode:   cmd.ProcessState.ExitCode(),
 		Args:       os.Args[1:],
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rec.MaxRSSKB = ru.Maxrss // kilobytes on Linux
-	}
+	rec.MaxRSSKB = maxRSSKB(cmd.ProcessState)
 	if data, err := json.Marshal(rec); err == nil {
 		_ = os.WriteFile(filepath.Join(dir, strconv.Itoa(rec.PID)+".json"), data, 0o600) //nolint:gosec // G703: the benchmark chose dir
 	}
