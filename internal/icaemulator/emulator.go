@@ -41,6 +41,9 @@ type Options struct {
 	ValidationDelay time.Duration
 	// TokenTTL is the lifetime of JWTs minted by POST /api/tokens; zero means the default, 1h.
 	TokenTTL time.Duration
+	// LogRequest, when set, is called after each API request (not the /_emulator/ controls) with the
+	// status answered (0 for a dropped connection); the ica-emulator program prints them.
+	LogRequest func(method, path string, status int)
 }
 
 const (
@@ -159,6 +162,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
 		entry.Status = sw.status
 		e.mu.Unlock()
+		if e.opts.LogRequest != nil {
+			e.opts.LogRequest(r.Method, r.URL.Path, sw.status)
+		}
 	}()
 	var out http.ResponseWriter = sw
 	var gw *gzipWriter

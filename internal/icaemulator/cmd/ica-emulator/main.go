@@ -55,17 +55,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", *listen, err)
 	}
+	logger := log.New(stderr, "", log.LstdFlags)
 	emu := icaemulator.New(icaemulator.Options{
 		APIKey:          *apiKey,
 		AWSEndpoint:     *awsEndpoint,
 		AWSRegion:       *awsRegion,
 		ValidationDelay: *validationDelay,
 		TokenTTL:        *tokenTTL,
+		LogRequest: func(method, path string, status int) {
+			logger.Printf("%s %s %d", method, path, status)
+		},
 	})
 	defer emu.Close()
 
-	logger := log.New(stderr, "", log.LstdFlags)
-	srv := &http.Server{Handler: logRequests(logger, emu), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -101,31 +104,4 @@ func checkLoopback(addr string) error {
 		return nil
 	}
 	return fmt.Errorf("-listen %q is not a loopback address: use 127.0.0.1:PORT, [::1]:PORT or localhost:PORT", addr)
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-func logRequests(logger *log.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w}
-		defer func() { logger.Printf("%s %s %d", r.Method, r.URL.Path, rec.status) }()
-		next.ServeHTTP(rec, r)
-	})
 }
