@@ -210,13 +210,25 @@ type observed struct {
 	policyDoc       string
 	policyVersionID string
 
+	// userTagsUnread: the user's tags were not read (Apply's user is the one in state, its tags are not
+	// changing and no other key needs its owner checked).
+	userTagsUnread bool
+
 	cred *ica.StorageCredential
 }
 
 // observe reads every part of the connection at most once, in parallel. Bucket reads come from the
-// shared cache; the ICA credential comes from the shared list.
-func (c *Converger) observe(ctx context.Context, spec Spec, prior State, withCORS bool) (*observed, error) {
+// shared cache; the ICA credential comes from the shared list. With trustPolicy (Apply), a policy that
+// prior records as attached at a known default version with a known document is taken from prior
+// instead of read again: prior is the state the plan's refresh has just verified, and a refresh that
+// found it edited, detached or gone would have recorded that (then everything is read).
+func (c *Converger) observe(ctx context.Context, spec Spec, prior State, withCORS, trustPolicy bool) (*observed, error) {
 	o := &observed{}
+	policyTrusted := trustPolicy && prior.UserARN != "" && prior.PolicyARN != "" && prior.PolicyAttached &&
+		prior.PolicyVersionID != "" && prior.PolicyJSON != ""
+	if policyTrusted {
+		o.policyFound, o.policyDoc, o.policyVersionID = true, prior.PolicyJSON, prior.PolicyVersionID
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		r, err := c.buckets.Region(gctx, spec.Bucket)
@@ -253,6 +265,11 @@ func (c *Converger) observe(ctx context.Context, spec Spec, prior State, withCOR
 				return stepErr("listing access keys of IAM user", quote(spec.UserName), err)
 			}
 			o.keys = keys
+			if policyTrusted {
+				// ListAccessKeys has just proved the user exists.
+				o.userFound, o.attached = true, []string{prior.PolicyARN}
+				return nil
+			}
 			attached, err := c.d.IAM.ListAttachedUserPolicies(gctx, spec.UserName)
 			if errors.Is(err, ErrNotFound) {
 				return nil
@@ -265,7 +282,7 @@ func (c *Converger) observe(ctx context.Context, spec Spec, prior State, withCOR
 			return nil
 		})
 	}
-	if prior.PolicyARN != "" {
+	if prior.PolicyARN != "" && !policyTrusted {
 		g.Go(func() error {
 			found, doc, version, err := c.readPolicy(gctx, prior.PolicyARN, prior.PolicyVersionID)
 			if err != nil {
@@ -329,7 +346,7 @@ func (c *Converger) readPolicy(ctx context.Context, arn, knownVersion string) (b
 // versioning and CORS once per bucket and the ICA credential list once per provider process (shared).
 // GetUser only when a second active key needs its owner checked.
 func (c *Converger) Read(ctx context.Context, spec Spec, prior State) (State, error) {
-	o, err := c.observe(ctx, spec, prior, spec.ManageCORS)
+	o, err := c.observe(ctx, spec, prior, spec.ManageCORS, false)
 	if err != nil {
 		return prior, err
 	}
@@ -391,7 +408,7 @@ func displayPolicy(doc string) string {
 // State records every part that was created or changed before the failure.
 func (c *Converger) Apply(ctx context.Context, spec Spec, prior State) (State, error) {
 	st := prior
-	o, err := c.observe(ctx, spec, prior, false)
+	o, err := c.observe(ctx, spec, prior, false, true)
 	if err != nil {
 		return st, err
 	}
@@ -407,7 +424,12 @@ func (c *Converger) Apply(ctx context.Context, spec Spec, prior State) (State, e
 
 	// The user's current state decides the key plan; refuse before changing anything.
 	var user *User
-	if o.userFound {
+	if o.userFound && prior.UserARN != "" && equalTags(prior.Tags, spec.Tags) && !hasOtherKey(o.keys, prior.AccessKeyID) {
+		// The user in state is ours, its tags are not changing and no other key needs its owner
+		// checked: its tags need not be read (only a retried key create asks, see applyKeys).
+		user = &User{Name: spec.UserName, Path: spec.Path, ARN: prior.UserARN}
+		o.userTagsUnread = true
+	} else if o.userFound {
 		u, err := c.d.IAM.GetUser(ctx, spec.UserName)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return st, stepErr("reading IAM user", quote(spec.UserName), err)
@@ -427,6 +449,7 @@ func (c *Converger) Apply(ctx context.Context, spec Spec, prior State) (State, e
 		if err != nil {
 			return st, err
 		}
+		kp.sweepIfOurs = o.userTagsUnread && kp.create
 	}
 
 	var corsErr, iamErr error
@@ -492,7 +515,11 @@ func (c *Converger) applyIAM(ctx context.Context, spec Spec, prior State, o *obs
 		policyErr = c.ensurePolicy(ctx, spec, prior, o, desiredPolicy, st)
 	}()
 	var u User
-	u, freshUser, userErr = c.ensureUser(ctx, spec, prior, user)
+	if o.userTagsUnread {
+		u = *user
+	} else {
+		u, freshUser, userErr = c.ensureUser(ctx, spec, prior, user)
+	}
 	wg.Wait()
 	if userErr == nil {
 		st.UserARN = u.ARN
@@ -580,6 +607,13 @@ func (c *Converger) applyKeys(ctx context.Context, spec Spec, o *observed, kp ke
 		if err := c.d.IAM.DeleteAccessKey(ctx, spec.UserName, id); err != nil && !errors.Is(err, ErrNotFound) {
 			return stepErr("deleting old access key "+id+" of IAM user", quote(spec.UserName), err)
 		}
+	}
+	if kp.sweepIfOurs && key.Retried {
+		u, err := c.d.IAM.GetUser(ctx, spec.UserName)
+		if err != nil {
+			return stepErr("reading IAM user", quote(spec.UserName), err)
+		}
+		kp.sweep = isOurs(u.Tags, spec.Bucket)
 	}
 	if kp.sweep && key.Retried {
 		if err := c.sweepKeys(ctx, spec.UserName, key.ID); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -671,5 +672,114 @@ func TestCORSChangesQueuedOnABucketShareOneWrite(t *testing.T) {
 		if len(r) != 6 || policy.FindCORS(r, policy.ICARule(fmt.Sprintf("ica-tf-%d", i), nil)) < 0 {
 			t.Fatalf("caller %d got %d rules", i, len(r))
 		}
+	}
+}
+
+// TestRotationAfterRefreshReadsOnlyKeys: the update's prior state is the one the plan's refresh has just
+// verified, so a rotation reads the keys again (to plan them) but not the policy, its attachment or the
+// user's tags.
+func TestRotationAfterRefreshReadsOnlyKeys(t *testing.T) {
+	w := testWorld()
+	spec := testSpec("")
+	c := w.converger()
+	st := mustApply(t, c, spec, State{})
+	read, err := w.converger().Read(context.Background(), spec, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Rotate = true
+	w.resetCalls()
+	rotated := mustApply(t, w.converger(), spec, read)
+	assertConverged(t, w, spec, rotated)
+	if rotated.AccessKeyID == st.AccessKeyID || rotated.PolicyVersionID != st.PolicyVersionID || !rotated.PolicyAttached {
+		t.Fatalf("rotation result: %+v", rotated)
+	}
+	for _, op := range []string{"GetPolicy", "GetPolicyVersion", "ListAttachedUserPolicies", "GetUser"} {
+		if n := w.count(op); n != 0 {
+			t.Errorf("%s called %d times in a rotation after a refresh: %v", op, n, w.calls)
+		}
+	}
+	if w.count("ListAccessKeys") != 1 {
+		t.Errorf("want one ListAccessKeys, got %v", w.calls)
+	}
+	if got := w.writes(); !reflect.DeepEqual(got, []string{"CreateAccessKey", "DeleteAccessKey", "UpdateStorageCredentialSecrets"}) {
+		t.Fatalf("rotation writes: %v", got)
+	}
+}
+
+// TestRotationRepairsDriftTheRefreshSaw: when the refreshed prior says the policy was edited or detached,
+// the rotation reads it again and repairs it; a tag change still reads and retags the user.
+func TestRotationRepairsDriftTheRefreshSaw(t *testing.T) {
+	tests := []struct {
+		name   string
+		drift  func(w *world, spec *Spec, st State)
+		reads  []string
+		repair []string
+	}{
+		{"policy detached", func(w *world, spec *Spec, st State) {
+			w.users[spec.UserName].attached = nil
+		}, []string{"ListAttachedUserPolicies", "GetPolicyVersion"}, []string{"AttachUserPolicy"}},
+		{"policy edited", func(w *world, spec *Spec, st State) {
+			p := w.policies[st.PolicyARN]
+			p.versions = append(p.versions, PolicyVersion{ID: "v9", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`})
+			p.defaultV = "v9"
+			// The refreshed prior holds the edited document: the repair needs no second read.
+		}, nil, []string{"CreatePolicyVersion"}},
+		{"tags changed", func(w *world, spec *Spec, st State) {
+			spec.Tags = map[string]string{"team": "bio"}
+		}, []string{"GetUser"}, []string{"TagPolicy", "TagUser"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := testWorld()
+			spec := testSpec("")
+			st := mustApply(t, w.converger(), spec, State{})
+			tc.drift(w, &spec, st)
+			read, err := w.converger().Read(context.Background(), spec, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec.Rotate = true
+			w.resetCalls()
+			fixed := mustApply(t, w.converger(), spec, read)
+			assertConverged(t, w, spec, fixed)
+			for _, op := range tc.reads {
+				if w.count(op) == 0 {
+					t.Errorf("%s not read: %v", op, w.calls)
+				}
+			}
+			want := append([]string{"CreateAccessKey", "DeleteAccessKey", "UpdateStorageCredentialSecrets"}, tc.repair...)
+			sort.Strings(want)
+			if got := w.writes(); !reflect.DeepEqual(got, want) {
+				t.Fatalf("writes: got %v, want %v", got, want)
+			}
+			if fixed.AccessKeyID == st.AccessKeyID {
+				t.Fatal("key not rotated")
+			}
+			again, err := w.converger().Read(context.Background(), spec, fixed)
+			if err != nil || !reflect.DeepEqual(again, fixed) {
+				t.Fatalf("not converged after repair: %+v (%v)", again, err)
+			}
+		})
+	}
+}
+
+// TestRotationWithLostCreateAccessKeyAnswer: the user's tags were not read before the key create, so a
+// retried create reads them then and, the user being ours, removes the key whose secret nobody knows.
+func TestRotationWithLostCreateAccessKeyAnswer(t *testing.T) {
+	w := testWorld()
+	spec := testSpec("")
+	st := mustApply(t, w.converger(), spec, State{})
+	read, err := w.converger().Read(context.Background(), spec, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Rotate = true
+	w.duplicateNextKey = true
+	w.resetCalls()
+	rotated := mustApply(t, w.converger(), spec, read)
+	assertConverged(t, w, spec, rotated)
+	if w.count("GetUser") != 1 {
+		t.Fatalf("want the user's tags read once after the retried create: %v", w.calls)
 	}
 }

@@ -18,6 +18,9 @@ type keyPlan struct {
 	// sweep: the user is ours, so if the create was retried (an earlier attempt may have made a key whose
 	// answer was lost), any other key found once the new one is in ICA is deleted too.
 	sweep bool
+	// sweepIfOurs: the user's tags were not read; sweep if a retried create makes it matter and they
+	// turn out to be ours.
+	sweepIfOurs bool
 }
 
 // planKeys decides the key steps. current is the key recorded in state. mustReplace asks for a new key
@@ -94,6 +97,15 @@ func findKey(keys []AccessKey, id string) *AccessKey {
 		}
 	}
 	return nil
+}
+
+func hasOtherKey(keys []AccessKey, current string) bool {
+	for _, k := range keys {
+		if k.ID != current {
+			return true
+		}
+	}
+	return false
 }
 
 func hasOtherActiveKey(keys []AccessKey, current string) bool {
