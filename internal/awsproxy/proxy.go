@@ -208,17 +208,25 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 
 	sw := &statusWriter{ResponseWriter: w}
+	var once sync.Once
+	// record appends the log entry once. A dropped connection records before closing, so a caller that sees
+	// the transport error already finds the record in Log.
+	sw.record = func() {
+		once.Do(func() {
+			p.mu.Lock()
+			p.log = append(p.log, Record{
+				Op: op, Method: r.Method, Path: r.URL.Path, Start: start, Duration: time.Since(start),
+				Status: sw.status, Fault: rule != nil,
+			})
+			p.mu.Unlock()
+		})
+	}
 	if rule == nil {
 		p.rp.ServeHTTP(sw, r)
 	} else {
 		p.fault(sw, r, op, rule.fault)
 	}
-	p.mu.Lock()
-	p.log = append(p.log, Record{
-		Op: op, Method: r.Method, Path: r.URL.Path, Start: start, Duration: time.Since(start),
-		Status: sw.status, Fault: rule != nil,
-	})
-	p.mu.Unlock()
+	sw.record()
 }
 
 func (p *Proxy) fault(w *statusWriter, r *http.Request, op Op, f Fault) {
@@ -252,6 +260,7 @@ func (p *Proxy) fault(w *statusWriter, r *http.Request, op Op, f Fault) {
 // drop closes the client connection without a response.
 func drop(w *statusWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
+	w.record()
 	if err != nil {
 		// Not hijackable (HTTP/2): aborting the handler resets the stream instead.
 		panic(http.ErrAbortHandler)
@@ -263,6 +272,7 @@ func drop(w *statusWriter) {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	record func() // appends the request's log record (once)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
