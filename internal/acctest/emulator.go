@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
+	"github.com/ica-tf/terraform-provider-ica/internal/icaopenapi"
 )
 
 // Emulator is an ICA emulator served in-process on 127.0.0.1.
@@ -66,14 +67,16 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 }
 
 // NewEmulator serves icaemulator.New(opts) on a loopback httptest server, closed when the test ends.
-// An empty opts.APIKey gets a random one.
+// An empty opts.APIKey gets a random one. Every API request the provider sends and every response the
+// emulator gives is validated against ICA's OpenAPI document (../shared/ica-openapi); a mismatch fails the
+// test. Without the document the check is skipped with a logged notice (and fails under CI=true).
 func NewEmulator(t testing.TB, opts icaemulator.Options) *Emulator {
 	t.Helper()
 	if opts.APIKey == "" {
 		opts.APIKey = "acctest-" + RandomName("key")
 	}
 	emu := icaemulator.New(opts)
-	srv := httptest.NewServer(emu)
+	srv := httptest.NewServer(icaopenapi.Optional(t).Middleware(t, emu))
 	t.Cleanup(func() {
 		srv.Close()
 		emu.Close()
