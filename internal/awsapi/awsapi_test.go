@@ -151,6 +151,14 @@ func TestIAMErrorsAndDocuments(t *testing.T) {
 	if _, err := a.ListAccessKeys(ctx, "nobody-"+name); !errors.Is(err, connection.ErrNotFound) {
 		t.Fatalf("keys of a missing user: want ErrNotFound, got %v", err)
 	}
+	// AWS (and moto) refuse to delete a user with an attached policy: DeleteConflict.
+	if err := a.AttachUserPolicy(ctx, name, p.ARN); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DeleteUser(ctx, name); !errors.Is(err, connection.ErrDeleteConflict) {
+		t.Fatalf("user with an attached policy: want ErrDeleteConflict, got %v", err)
+	}
+	_, _ = m.IAM.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String(name), PolicyArn: aws.String(p.ARN)})
 	_, _ = m.IAM.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: aws.String(p.ARN)})
 	_, _ = m.IAM.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(name)})
 }

@@ -26,7 +26,8 @@ func errorCode(err error) string {
 }
 
 // mapErr wraps AWS errors so the converger can test them with errors.Is: not-found codes wrap
-// connection.ErrNotFound, EntityAlreadyExists wraps connection.ErrAlreadyExists. The original error
+// connection.ErrNotFound, EntityAlreadyExists wraps connection.ErrAlreadyExists, DeleteConflict wraps
+// connection.ErrDeleteConflict. The original error
 // (operation, code, message, request id) stays in the chain for the diagnostic.
 func mapErr(err error) error {
 	if err == nil {
@@ -38,6 +39,8 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w (%w)", err, connection.ErrNotFound)
 	case code == "EntityAlreadyExists":
 		return fmt.Errorf("%w (%w)", err, connection.ErrAlreadyExists)
+	case code == "DeleteConflict":
+		return fmt.Errorf("%w (%w)", err, connection.ErrDeleteConflict)
 	}
 	return err
 }

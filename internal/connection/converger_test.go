@@ -516,6 +516,106 @@ func TestDelete(t *testing.T) {
 	}
 }
 
+// TestDeleteCallsAndConflicts checks the usual destroy costs four IAM calls and nothing is listed, and that
+// what the state does not record (a second key, a non-default policy version made outside Terraform) is
+// found through AWS's DeleteConflict and still deleted.
+func TestDeleteCallsAndConflicts(t *testing.T) {
+	ctx := context.Background()
+	counts := func(w *world, ops ...string) map[string]int {
+		out := map[string]int{}
+		for _, op := range ops {
+			out[op] = w.count(op)
+		}
+		return out
+	}
+	ops := []string{"DeleteAccessKey", "DetachUserPolicy", "DeleteUser", "DeletePolicy", "ListAccessKeys", "ListPolicyVersions", "DeletePolicyVersion"}
+
+	t.Run("usual", func(t *testing.T) {
+		w := testWorld()
+		spec := testSpec("")
+		c := w.converger()
+		st := mustApply(t, c, spec, State{})
+		w.resetCalls()
+		if err := c.Delete(ctx, spec, st); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int{"DeleteAccessKey": 1, "DetachUserPolicy": 1, "DeleteUser": 1, "DeletePolicy": 1}
+		if got := counts(w, ops...); !reflect.DeepEqual(got, withZeros(want, ops)) {
+			t.Fatalf("calls = %v, want %v", got, want)
+		}
+		if len(w.users) != 0 || len(w.policies) != 0 {
+			t.Fatalf("left behind: users %v policies %v", w.users, w.policies)
+		}
+	})
+
+	t.Run("unrecorded key and policy version", func(t *testing.T) {
+		w := testWorld()
+		spec := testSpec("")
+		c := w.converger()
+		st := mustApply(t, c, spec, State{})
+		if _, err := w.CreateAccessKey(ctx, spec.UserName); err != nil { // e.g. a rotation cut short
+			t.Fatal(err)
+		}
+		if _, err := w.CreatePolicyVersion(ctx, st.PolicyARN, st.PolicyJSON); err != nil {
+			t.Fatal(err)
+		}
+		w.mu.Lock()
+		w.policies[st.PolicyARN].defaultV = "v1" // added as a non-default version, outside Terraform
+		w.mu.Unlock()
+		w.resetCalls()
+		if err := c.Delete(ctx, spec, st); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.users) != 0 || len(w.policies) != 0 {
+			t.Fatalf("left behind: users %v policies %v", w.users, w.policies)
+		}
+		want := map[string]int{"DeleteAccessKey": 2, "DetachUserPolicy": 1, "DeleteUser": 2, "DeletePolicy": 2,
+			"ListAccessKeys": 1, "ListPolicyVersions": 1, "DeletePolicyVersion": 1}
+		if got := counts(w, ops...); !reflect.DeepEqual(got, withZeros(want, ops)) {
+			t.Fatalf("calls = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("foreign policy attached", func(t *testing.T) {
+		w := testWorld()
+		spec := testSpec("")
+		c := w.converger()
+		st := mustApply(t, c, spec, State{})
+		p, err := w.CreatePolicy(ctx, "someone-elses", "/", `{"Version":"2012-10-17","Statement":[]}`, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.AttachUserPolicy(ctx, spec.UserName, p.ARN); err != nil {
+			t.Fatal(err)
+		}
+		err = c.Delete(ctx, spec, st)
+		if err == nil || !strings.Contains(err.Error(), "deleting IAM user") || !errors.Is(err, ErrDeleteConflict) {
+			t.Fatalf("Delete = %v, want the DeleteConflict of deleting the IAM user", err)
+		}
+		if _, ok := w.users[spec.UserName]; !ok {
+			t.Fatal("the user went although AWS refused")
+		}
+		// Once the foreign policy is detached, a second destroy finishes the job.
+		if err := w.DetachUserPolicy(ctx, spec.UserName, p.ARN); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Delete(ctx, spec, st); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := w.users[spec.UserName]; ok {
+			t.Fatal("user left behind")
+		}
+	})
+}
+
+func withZeros(m map[string]int, keys []string) map[string]int {
+	out := map[string]int{}
+	for _, k := range keys {
+		out[k] = m[k]
+	}
+	return out
+}
+
 func TestImportHandMadeConnection(t *testing.T) {
 	w := testWorld()
 	// The documented CLI steps, by hand: CORS rule without ID, policy, user, attach, key, credential.

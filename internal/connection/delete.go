@@ -38,64 +38,119 @@ func (c *Converger) deleteCORS(ctx context.Context, spec Spec) error {
 	return stepErr("removing our CORS rule from bucket", quote(spec.Bucket), err)
 }
 
+// deleteIAM deletes what the prior state records, in the fewest calls: the recorded key and the policy
+// attachment (in parallel), then the user, then the policy; four calls for a usual connection. AWS refuses
+// (DeleteConflict) to delete a user that still has keys, or a policy that still has non-default versions;
+// only then are those listed, removed and the delete retried, so a key or version the state does not know
+// about (a rotation cut short, an edit made outside Terraform) still goes. Parts already gone are fine.
 func (c *Converger) deleteIAM(ctx context.Context, spec Spec, prior State) error {
-	userGone := false
-	keys, err := c.d.IAM.ListAccessKeys(ctx, spec.UserName)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		userGone = true
-	case err != nil:
-		return stepErr("listing access keys of IAM user", quote(spec.UserName), err)
-	}
-	if !userGone {
-		var g sync.WaitGroup
-		errs := make([]error, len(keys)+1)
-		for i, k := range keys {
-			g.Add(1)
-			go func() {
-				defer g.Done()
-				if err := c.d.IAM.DeleteAccessKey(ctx, spec.UserName, k.ID); err != nil && !errors.Is(err, ErrNotFound) {
-					errs[i] = stepErr("deleting access key "+k.ID+" of IAM user", quote(spec.UserName), err)
-				}
-			}()
-		}
-		if prior.PolicyARN != "" {
-			g.Add(1)
-			go func() {
-				defer g.Done()
-				if err := c.d.IAM.DetachUserPolicy(ctx, spec.UserName, prior.PolicyARN); err != nil && !errors.Is(err, ErrNotFound) {
-					errs[len(keys)] = stepErr("detaching policy "+quote(prior.PolicyARN)+" from IAM user", quote(spec.UserName), err)
-				}
-			}()
-		}
-		g.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return err
-		}
-		if err := c.d.IAM.DeleteUser(ctx, spec.UserName); err != nil && !errors.Is(err, ErrNotFound) {
-			return stepErr("deleting IAM user", quote(spec.UserName), err)
-		}
+	if err := c.deleteUser(ctx, spec.UserName, prior); err != nil {
+		return err
 	}
 	if prior.PolicyARN == "" {
 		return nil
 	}
-	versions, err := c.d.IAM.ListPolicyVersions(ctx, prior.PolicyARN)
+	return c.deletePolicy(ctx, prior.PolicyARN, prior.PolicyVersionID)
+}
+
+func (c *Converger) deleteUser(ctx context.Context, name string, prior State) error {
+	var keyErr, detachErr error
+	var wg sync.WaitGroup
+	if prior.AccessKeyID != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			keyErr = c.deleteKey(ctx, name, prior.AccessKeyID)
+		}()
+	}
+	if prior.PolicyARN != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.d.IAM.DetachUserPolicy(ctx, name, prior.PolicyARN); err != nil && !errors.Is(err, ErrNotFound) {
+				detachErr = stepErr("detaching policy "+quote(prior.PolicyARN)+" from IAM user", quote(name), err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(keyErr, detachErr); err != nil {
+		return err
+	}
+	err := c.d.IAM.DeleteUser(ctx, name)
+	if err == nil || errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if !errors.Is(err, ErrDeleteConflict) {
+		return stepErr("deleting IAM user", quote(name), err)
+	}
+	// Keys the state does not record block the delete: list them, delete them, try again.
+	keys, listErr := c.d.IAM.ListAccessKeys(ctx, name)
+	if errors.Is(listErr, ErrNotFound) {
+		return nil
+	}
+	if listErr != nil {
+		return stepErr("listing access keys of IAM user", quote(name), listErr)
+	}
+	if len(keys) == 0 {
+		// Something else holds the user (a policy attached outside Terraform, a login profile): say so.
+		return stepErr("deleting IAM user", quote(name), err)
+	}
+	errs := make([]error, len(keys))
+	var g sync.WaitGroup
+	for i, k := range keys {
+		g.Add(1)
+		go func() {
+			defer g.Done()
+			errs[i] = c.deleteKey(ctx, name, k.ID)
+		}()
+	}
+	g.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if err := c.d.IAM.DeleteUser(ctx, name); err != nil && !errors.Is(err, ErrNotFound) {
+		return stepErr("deleting IAM user", quote(name), err)
+	}
+	return nil
+}
+
+func (c *Converger) deleteKey(ctx context.Context, user, id string) error {
+	if err := c.d.IAM.DeleteAccessKey(ctx, user, id); err != nil && !errors.Is(err, ErrNotFound) {
+		return stepErr("deleting access key "+id+" of IAM user", quote(user), err)
+	}
+	return nil
+}
+
+// deletePolicy deletes the policy. A policy still at its first version (the recorded default is v1) has no
+// other versions unless someone added one outside Terraform, so it is deleted straight away; otherwise, or
+// when AWS answers DeleteConflict, the non-default versions are deleted first.
+func (c *Converger) deletePolicy(ctx context.Context, arn, knownVersion string) error {
+	if knownVersion == "v1" {
+		err := c.d.IAM.DeletePolicy(ctx, arn)
+		if err == nil || errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if !errors.Is(err, ErrDeleteConflict) {
+			return stepErr("deleting IAM policy", quote(arn), err)
+		}
+	}
+	versions, err := c.d.IAM.ListPolicyVersions(ctx, arn)
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	if err != nil {
-		return stepErr("listing versions of IAM policy", quote(prior.PolicyARN), err)
+		return stepErr("listing versions of IAM policy", quote(arn), err)
 	}
 	for _, v := range versions {
 		if v.IsDefault {
 			continue
 		}
-		if err := c.d.IAM.DeletePolicyVersion(ctx, prior.PolicyARN, v.ID); err != nil && !errors.Is(err, ErrNotFound) {
-			return stepErr("deleting version "+v.ID+" of IAM policy", quote(prior.PolicyARN), err)
+		if err := c.d.IAM.DeletePolicyVersion(ctx, arn, v.ID); err != nil && !errors.Is(err, ErrNotFound) {
+			return stepErr("deleting version "+v.ID+" of IAM policy", quote(arn), err)
 		}
 	}
-	if err := c.d.IAM.DeletePolicy(ctx, prior.PolicyARN); err != nil && !errors.Is(err, ErrNotFound) {
-		return stepErr("deleting IAM policy", quote(prior.PolicyARN), err)
+	if err := c.d.IAM.DeletePolicy(ctx, arn); err != nil && !errors.Is(err, ErrNotFound) {
+		return stepErr("deleting IAM policy", quote(arn), err)
 	}
 	return nil
 }

@@ -274,7 +274,7 @@ func (w *world) DeleteUser(ctx context.Context, name string) error {
 		return notFound("user " + name)
 	}
 	if len(u.keys) > 0 || len(u.attached) > 0 {
-		return fmt.Errorf("DeleteConflict: user %s still has keys or policies", name)
+		return fmt.Errorf("user %s still has keys or policies: %w", name, ErrDeleteConflict)
 	}
 	delete(w.users, name)
 	return nil
@@ -502,7 +502,7 @@ func (w *world) DeletePolicyVersion(ctx context.Context, arn, versionID string) 
 		return notFound("policy " + arn)
 	}
 	if versionID == p.defaultV {
-		return fmt.Errorf("DeleteConflict: cannot delete the default version")
+		return fmt.Errorf("cannot delete the default version: %w", ErrDeleteConflict)
 	}
 	for i, v := range p.versions {
 		if v.ID == versionID {
@@ -524,7 +524,7 @@ func (w *world) DeletePolicy(ctx context.Context, arn string) error {
 		return notFound("policy " + arn)
 	}
 	if w.attachments(arn) > 0 || len(p.versions) > 1 {
-		return fmt.Errorf("DeleteConflict: policy %s is attached or has versions", arn)
+		return fmt.Errorf("policy %s is attached or has versions: %w", arn, ErrDeleteConflict)
 	}
 	delete(w.policies, arn)
 	return nil

@@ -25,6 +25,11 @@ var ErrNotFound = errors.New("not found")
 // ErrAlreadyExists is wrapped by adapters when a create conflicts with an existing object.
 var ErrAlreadyExists = errors.New("already exists")
 
+// ErrDeleteConflict is wrapped by adapters when a delete is refused because the object still has
+// subordinate objects (IAM DeleteConflict: a user with keys or attached policies, a policy that is attached
+// or has non-default versions).
+var ErrDeleteConflict = errors.New("delete conflict")
+
 // S3 is the bucket side. Implementations route each call to the bucket's own region.
 type S3 interface {
 	BucketRegion(ctx context.Context, bucket string) (string, error)

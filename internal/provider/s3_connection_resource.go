@@ -424,7 +424,10 @@ func (r *s3ConnectionResource) Delete(ctx context.Context, req resource.DeleteRe
 	resp.Diagnostics.Append(diags...)
 	spec, diags := state.spec(ctx, false)
 	resp.Diagnostics.Append(diags...)
-	prior, diags := state.priorState(ctx, "")
+	// The recorded policy version lets a policy still at v1 be deleted without listing its versions.
+	version, diags := policyVersion(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	prior, diags := state.priorState(ctx, version)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

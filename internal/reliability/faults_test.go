@@ -351,6 +351,11 @@ func connectionFaultCases() []faultCase {
 		{name: "destroy/cors-throttle", phase: "destroy", transient: true, aws: awsFault("s3", "*BucketCors", throttle, 2)},
 		{name: "destroy/DeleteUser-500-permanent", phase: "destroy", aws: awsFault("iam", "DeleteUser", server, 0), step: step("DeleteUser", "IAM user")},
 		{name: "destroy/DeletePolicy-500-permanent", phase: "destroy", aws: awsFault("iam", "DeletePolicy", server, 0), step: step("DeletePolicy", "policy")},
+		// AWS refuses to delete a policy with non-default versions (moto does not): the destroy lists the
+		// versions, deletes the extra ones and tries again.
+		{name: "destroy/DeletePolicy-DeleteConflict-once", phase: "destroy", transient: true, aws: &awsproxy.Fault{Service: "iam", Operation: "DeletePolicy", Kind: awsproxy.KindError, Status: 409, Code: "DeleteConflict", Message: "This policy has more than one version.", Count: 1}},
+		// Something the provider does not manage holds the user: the error names the step.
+		{name: "destroy/DeleteUser-DeleteConflict-permanent", phase: "destroy", aws: &awsproxy.Fault{Service: "iam", Operation: "DeleteUser", Kind: awsproxy.KindError, Status: 409, Code: "DeleteConflict", Message: "Cannot delete entity, must detach all policies first."}, step: step("deleting IAM user")},
 	}
 }
 

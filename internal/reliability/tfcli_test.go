@@ -94,7 +94,7 @@ func newTFDir(t testing.TB, trace bool) *tfDir {
 	bin := buildProvider(t)
 	dir := t.TempDir()
 	cli := filepath.Join(dir, ".terraformrc")
-	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/ica-tf/ica\" = %q\n  }\n  direct {}\n}\n", bin)
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"ica-tf/ica\" = %q\n  }\n  direct {}\n}\n", bin)
 	if err := os.WriteFile(cli, []byte(rc), 0o600); err != nil {
 		t.Fatal(err)
 	}
