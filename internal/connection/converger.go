@@ -205,6 +205,9 @@ type observed struct {
 	userFound bool
 	keys      []AccessKey
 	attached  []string
+	// user is the IAM user as GetUser returned it (its tags): read by refresh only, so that tags
+	// changed outside Terraform show as drift. Nil when not read or not found.
+	user *User
 
 	policyFound     bool
 	policyDoc       string
@@ -256,6 +259,20 @@ func (c *Converger) observe(ctx context.Context, spec Spec, prior State, withCOR
 	})
 	if prior.UserARN != "" || prior.AccessKeyID != "" {
 		o.userKnown = true
+		if !trustPolicy {
+			// Refresh: the user's tags, for tag drift (Apply trusts the refreshed prior instead).
+			g.Go(func() error {
+				u, err := c.d.IAM.GetUser(gctx, spec.UserName)
+				if errors.Is(err, ErrNotFound) {
+					return nil
+				}
+				if err != nil {
+					return stepErr("reading IAM user", quote(spec.UserName), err)
+				}
+				o.user = &u
+				return nil
+			})
+		}
 		g.Go(func() error {
 			keys, err := c.d.IAM.ListAccessKeys(gctx, spec.UserName)
 			if errors.Is(err, ErrNotFound) {
@@ -365,21 +382,19 @@ func (c *Converger) Read(ctx context.Context, spec Spec, prior State) (State, er
 	if o.userKnown && !o.userFound {
 		st.UserARN, st.AccessKeyID, st.PolicyAttached = "", "", false
 	}
-	if o.userFound {
+	if o.userFound && o.user != nil {
+		// Tags set outside Terraform are drift; the reserved ownership tags are the provider's own.
+		st.Tags = userTags(o.user.Tags)
 		if k := findKey(o.keys, prior.AccessKeyID); k == nil || !k.Active {
 			st.AccessKeyID = ""
-		} else if hasOtherActiveKey(o.keys, prior.AccessKeyID) {
-			// A leftover of an interrupted rotation, if the user is ours: the next apply finishes it.
-			// Only this rare case costs the extra read of the user's tags.
-			u, err := c.d.IAM.GetUser(ctx, spec.UserName)
-			if err != nil && !errors.Is(err, ErrNotFound) {
-				return prior, stepErr("reading IAM user", quote(spec.UserName), err)
-			}
-			if err == nil && isOurs(u.Tags, spec.Bucket) {
-				st.AccessKeyID = ""
-			}
+		} else if hasOtherActiveKey(o.keys, prior.AccessKeyID) && isOurs(o.user.Tags, spec.Bucket) {
+			// A leftover of an interrupted rotation on our user: the next apply finishes it.
+			st.AccessKeyID = ""
 		}
 		st.PolicyAttached = prior.PolicyARN != "" && contains(o.attached, prior.PolicyARN)
+	} else if o.userKnown {
+		// Deleted between the two reads (or the key list saw it and GetUser did not): treat as gone.
+		st.UserARN, st.AccessKeyID, st.PolicyAttached = "", "", false
 	}
 	if prior.PolicyARN != "" {
 		if !o.policyFound {
@@ -863,6 +878,17 @@ func (c *Converger) account(ctx context.Context) (string, error) {
 	}
 	c.accountID = id
 	return id, nil
+}
+
+// userTags are a user's tags without the reserved ownership tags: the ones the configuration manages.
+func userTags(tags map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range tags {
+		if !strings.HasPrefix(k, ReservedTagPrefix) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func ownershipTags(spec Spec) map[string]string {

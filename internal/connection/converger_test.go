@@ -146,9 +146,10 @@ func TestReadAfterApplyChangesNothingAndStaysInBudget(t *testing.T) {
 	if ws := w.writes(); len(ws) != 0 {
 		t.Fatalf("Read wrote: %v", ws)
 	}
-	perConnection := w.count("ListAccessKeys") + w.count("ListAttachedUserPolicies") + w.count("GetPolicyVersion") + w.count("GetPolicy")
-	if perConnection != 3 {
-		t.Fatalf("want 3 IAM reads for one connection, got %v", w.calls)
+	// One read per IAM part: the user (GetUser, for its tags), its keys, its attachment, the policy.
+	perConnection := w.count("GetUser") + w.count("ListAccessKeys") + w.count("ListAttachedUserPolicies") + w.count("GetPolicyVersion") + w.count("GetPolicy")
+	if perConnection != 4 || w.count("GetUser") != 1 {
+		t.Fatalf("want 4 IAM reads for one connection, one of them GetUser, got %v", w.calls)
 	}
 	if w.count("ListStorageCredentials") != 1 || w.count("BucketRegion") != 1 || w.count("BucketCORS") != 1 || w.count("BucketVersioned") != 1 {
 		t.Fatalf("bucket/ICA reads: %v", w.calls)
@@ -194,6 +195,17 @@ func TestDriftIsSeenAndRepaired(t *testing.T) {
 			delete(w.users, spec.UserName)
 		}, func(st State) bool { return st.UserARN == "" && st.AccessKeyID == "" },
 			[]string{"AttachUserPolicy", "CreateAccessKey", "CreateUser", "UpdateStorageCredentialSecrets"}},
+		// The user's tags are read on refresh; the repair also re-applies the policy's tags (the same
+		// configuration, not read back: an idempotent write).
+		{"user tag edited", func(w *world, spec Spec, st State) {
+			w.users[spec.UserName].tags["team"] = "someone-else"
+		}, func(st State) bool { return st.Tags["team"] == "someone-else" }, []string{"TagPolicy", "TagUser"}},
+		{"user tag added", func(w *world, spec Spec, st State) {
+			w.users[spec.UserName].tags["added-by-hand"] = "x"
+		}, func(st State) bool { return st.Tags["added-by-hand"] == "x" && st.Tags["team"] == "genomics" }, []string{"TagPolicy", "UntagPolicy", "UntagUser"}},
+		{"user tag removed", func(w *world, spec Spec, st State) {
+			delete(w.users[spec.UserName].tags, "team")
+		}, func(st State) bool { _, ok := st.Tags["team"]; return !ok }, []string{"TagPolicy", "TagUser"}},
 		{"credential deleted in ICA", func(w *world, spec Spec, st State) {
 			delete(w.creds, st.CredentialID)
 		}, func(st State) bool { return st.CredentialID == "" }, []string{"CreateAccessKey", "CreateStorageCredential", "DeleteAccessKey"}},

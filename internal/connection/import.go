@@ -45,12 +45,7 @@ func (c *Converger) Import(ctx context.Context, bucket, userName, credential str
 		return im, stepErr("reading IAM user", quote(userName), err)
 	}
 	st.UserARN, spec.Path = user.ARN, user.Path
-	spec.Tags = map[string]string{}
-	for k, v := range user.Tags {
-		if !strings.HasPrefix(k, ReservedTagPrefix) {
-			spec.Tags[k] = v
-		}
-	}
+	spec.Tags = userTags(user.Tags)
 	st.Tags = copyTags(spec.Tags)
 
 	if err := c.importPolicy(ctx, im.Spec.Bucket, userName, spec, st); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -43,7 +44,7 @@ func (a connAttrs) capture(s *terraform.State) error {
 func TestAccS3Connection_drift(t *testing.T) {
 	env := newConnEnv(t)
 	user := acctest.RandomName("u")
-	cfg := env.config(fmt.Sprintf("  prefix = \"data\"\n  iam_user_name = %q\n", user))
+	cfg := env.config(fmt.Sprintf("  prefix = \"data\"\n  iam_user_name = %q\n  tags = { team = \"genomics\" }\n", user))
 	attrs := connAttrs{}
 	ctx := context.Background()
 	ourRule := func() s3types.CORSRule {
@@ -132,6 +133,18 @@ func TestAccS3Connection_drift(t *testing.T) {
 				_, err = env.iam().DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(user)})
 				must(err)
 			}, plancheck.ExpectUnknownValue(connRes, tfjsonpath.New("iam_user_arn"))),
+			repaired("user tags changed (one edited, one added)", func() {
+				_, err := env.iam().TagUser(ctx, &iam.TagUserInput{UserName: aws.String(user), Tags: []iamtypes.Tag{
+					{Key: aws.String("team"), Value: aws.String("someone-else")}, {Key: aws.String("added-by-hand"), Value: aws.String("x")},
+				}})
+				must(err)
+			}, plancheck.ExpectKnownValue(connRes, tfjsonpath.New("tags"), knownvalue.MapExact(map[string]knownvalue.Check{
+				"team": knownvalue.StringExact("genomics"),
+			}))),
+			repaired("user tag removed", func() {
+				_, err := env.iam().UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(user), TagKeys: []string{"team"}})
+				must(err)
+			}),
 			repaired("credential deleted in ICA", func() { env.emu.DeleteCredential(t, attrs["credential_id"]) },
 				plancheck.ExpectUnknownValue(connRes, tfjsonpath.New("credential_id"))),
 			{

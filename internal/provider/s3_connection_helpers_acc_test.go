@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"reflect"
 	"strings"
@@ -214,10 +215,38 @@ func (env *connEnv) checkConvergedAttrs(t *testing.T, a map[string]string, ourRu
 	if eq, err := policy.Equivalent(env.policyDocument(t, a["iam_policy_arn"]), a["policy_json"]); err != nil || !eq {
 		return fmt.Errorf("policy in AWS differs from policy_json (%v)", err)
 	}
+	if err := env.checkUserTags(t, user, a); err != nil {
+		return err
+	}
 	if ourRuleIDs == nil {
 		ourRuleIDs = []string{a["cors_rule_id"]}
 	}
 	return env.checkCORS(t, ourRuleIDs...)
+}
+
+// checkUserTags compares the IAM user's tags, without the provider's reserved ica-tf: ownership tags,
+// with the state's tags.
+func (env *connEnv) checkUserTags(t *testing.T, user string, a map[string]string) error {
+	out, err := env.iam().ListUserTags(context.Background(), &iam.ListUserTagsInput{UserName: aws.String(user)})
+	if err != nil {
+		return err
+	}
+	got := map[string]string{}
+	for _, tag := range out.Tags {
+		if !strings.HasPrefix(aws.ToString(tag.Key), "ica-tf:") {
+			got[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+		}
+	}
+	want := map[string]string{}
+	for k, v := range a {
+		if key, ok := strings.CutPrefix(k, "tags."); ok && key != "%" {
+			want[key] = v
+		}
+	}
+	if !maps.Equal(got, want) {
+		return fmt.Errorf("IAM user %s has tags %v, state says %v", user, got, want)
+	}
+	return nil
 }
 
 // convergedAll is a state check (it works with for_each, unlike the legacy Check shim) running

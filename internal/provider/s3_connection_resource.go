@@ -401,6 +401,8 @@ func (r *s3ConnectionResource) Read(ctx context.Context, req resource.ReadReques
 		return
 	}
 	state.setObserved(st)
+	// The IAM user's tags as they are (tags changed outside Terraform show as drift).
+	state.Tags = tagsValue(st.Tags, state.Tags)
 	if st.CredentialID == "" {
 		// Keep the resource id: only the credential is gone, and the next apply recreates it.
 		state.ID = types.StringValue(prior.CredentialID)
