@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -331,6 +332,70 @@ resource "ica_s3_connection" "test" {
 				Config:           cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
+		},
+	})
+}
+
+// TestAccS3Connection_replaceUser: a new iam_user_name replaces the connection (destroy, then create).
+// The old user, key and CORS rule go; the new connection adopts the ICA credential of the same name, so its
+// id stays and storage configurations using it keep working with the new key; nothing is left twice.
+func TestAccS3Connection_replaceUser(t *testing.T) {
+	env := newConnEnv(t)
+	u1, u2 := acctest.RandomName("u"), acctest.RandomName("u")
+	cfg := func(user string) string {
+		return env.config(fmt.Sprintf("  prefix = \"data\"\n  iam_user_name = %q\n", user))
+	}
+	first := connAttrs{}
+	credID := statecheck.CompareValue(compare.ValuesSame())
+	var policyName, credName string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy: func(s *terraform.State) error {
+			return env.checkDestroyed(t, []string{u1, u2}, []string{policyName})(s)
+		},
+		Steps: []resource.TestStep{
+			{
+				Config:            cfg(u1),
+				Check:             resource.ComposeAggregateTestCheckFunc(env.checkConverged(t, connRes), first.capture),
+				ConfigStateChecks: []statecheck.StateCheck{credID.AddStateValue(connRes, tfjsonpath.New("credential_id"))},
+			},
+			{
+				Config: cfg(u2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(connRes, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					credID.AddStateValue(connRes, tfjsonpath.New("credential_id")),
+					statecheck.ExpectKnownValue(connRes, tfjsonpath.New("cors_rule_id"), knownvalue.StringExact("ica-tf-"+u2)),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					env.checkConverged(t, connRes), // one key on u2, held by ICA; only u2's CORS rule
+					func(s *terraform.State) error {
+						a := s.RootModule().Resources[connRes].Primary.Attributes
+						policyName, credName = a["iam_policy_name"], a["credential_name"]
+						if env.userExists(t, u1) {
+							return fmt.Errorf("the old IAM user %s is still there", u1)
+						}
+						if a["access_key_id"] == first["access_key_id"] {
+							return fmt.Errorf("the key did not change")
+						}
+						if n := len(env.policiesNamed(t, policyName)); n != 1 {
+							return fmt.Errorf("want policy %s once, got %d", policyName, n)
+						}
+						n := 0
+						for _, c := range env.emu.Credentials(t) {
+							if c.Name == credName {
+								n++
+							}
+						}
+						if n != 1 {
+							return fmt.Errorf("ICA holds credential %q %d times, want once", credName, n)
+						}
+						return nil
+					},
+				),
+			},
+			{Config: cfg(u2), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
 		},
 	})
 }
