@@ -114,8 +114,8 @@ func (r *storageConfigurationResource) Schema(ctx context.Context, _ resource.Sc
 				Optional: true,
 				Description: "Folder in the bucket that ICA uses, e.g. `ica`; `ica` and `ica/` mean the same (ICA " +
 					"stores `ica/`). Leading `/`, `./`, `..` and empty segments are refused. Without it ICA uses the " +
-					"whole bucket, which ICA's documentation advises against. After import the state holds ICA's spelling " +
-					"(`ica/`): write it so for an empty plan (the other spelling plans an update that sends nothing to ICA)." +
+					"whole bucket, which ICA's documentation advises against. The state keeps the spelling it first had (after " +
+					"import ICA's, `ica/`); the other spelling plans no change." +
 					replaceNote,
 				Validators:    []validator.String{prefixValidator()},
 				PlanModifiers: []planmodifier.String{replaceIf(samePrefix, "Replaces the configuration when the folder changes.")},
@@ -256,6 +256,20 @@ func (r *storageConfigurationResource) ModifyPlan(ctx context.Context, req resou
 		return
 	}
 	refuseUnshare("shared", state.Shared, plan.Shared, "storage configuration", state.Name.ValueString(), &resp.Diagnostics)
+	// "ica" and "ica/", "AES256" and "aes256" mean the same: keep the state's spelling, so that a spelling
+	// change (or ICA's spelling after import) plans nothing.
+	keepSpelling := func(planned *types.String, prior types.String, same func(a, b types.String) bool) bool {
+		if planned.IsNull() || prior.IsNull() || planned.Equal(prior) || !same(*planned, prior) {
+			return false
+		}
+		*planned = prior
+		return true
+	}
+	keptPrefix := keepSpelling(&plan.Prefix, state.Prefix, samePrefix)
+	keptSSE := keepSpelling(&plan.SSEAlgorithm, state.SSEAlgorithm, sameSSE)
+	if keptPrefix || keptSSE {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	}
 	if changed := replacedAttributes(state, plan); len(changed) > 0 {
 		resp.Diagnostics.AddWarning("The old ICA storage configuration stays in ICA",
 			fmt.Sprintf("Changing %s replaces the ICA storage configuration %q (%s), but ICA has no delete API: the old "+
