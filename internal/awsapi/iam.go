@@ -213,6 +213,7 @@ func policyOut(p *iamtypes.Policy) connection.Policy {
 		ARN: aws.ToString(p.Arn), Name: aws.ToString(p.PolicyName), Path: aws.ToString(p.Path),
 		DefaultVersionID: aws.ToString(p.DefaultVersionId),
 		Tags:             tagsOut(p.Tags),
+		AttachmentCount:  int(aws.ToInt32(p.AttachmentCount)),
 	}
 }
 

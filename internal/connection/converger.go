@@ -21,6 +21,9 @@ const (
 	TagManagedBy   = "ica-tf:managed-by"
 	ManagedByValue = "terraform-provider-ica"
 	TagBucket      = "ica-tf:bucket"
+	// TagIAMUser, on the policy only, names the connection's IAM user: a policy is adopted only by the
+	// connection it was made for, never by another connection that derives the same policy name.
+	TagIAMUser = "ica-tf:iam-user"
 	// ReservedTagPrefix may not be used by user-supplied tags.
 	ReservedTagPrefix = "ica-tf:"
 	// maxPolicyVersions is AWS's limit of stored versions per managed policy.
@@ -711,6 +714,7 @@ func (c *Converger) waitForKey(ctx context.Context, user string, key NewAccessKe
 
 func (c *Converger) ensurePolicy(ctx context.Context, spec Spec, prior State, o *observed, desired string, st *State) error {
 	tags := ownershipTags(spec)
+	tags[TagIAMUser] = spec.UserName
 	for k, v := range spec.Tags {
 		tags[k] = v
 	}
@@ -767,6 +771,25 @@ func (c *Converger) adoptPolicy(ctx context.Context, spec Spec, desired string) 
 	}
 	if !isOurs(p.Tags, spec.Bucket) {
 		return Policy{}, fmt.Errorf("IAM policy %q already exists and was not created by this provider for bucket %q: import the connection (terraform import) or choose another iam_policy_name", arn, spec.Bucket)
+	}
+	if owner := p.Tags[TagIAMUser]; owner != spec.UserName {
+		return Policy{}, anotherConnectionsPolicy(arn, spec.Bucket, fmt.Sprintf("it was made for IAM user %q", owner))
+	}
+	// A leftover of an interrupted run is attached to nothing, or to this connection's own user. Attached
+	// elsewhere (by hand, or by an older connection without the user tag), sharing it would let one
+	// connection change or delete another's permissions.
+	if p.AttachmentCount > 0 {
+		attached, err := c.d.IAM.ListAttachedUserPolicies(ctx, spec.UserName)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Policy{}, stepErr("listing policies attached to IAM user", quote(spec.UserName), err)
+		}
+		own := 0
+		if contains(attached, arn) {
+			own = 1
+		}
+		if p.AttachmentCount > own {
+			return Policy{}, anotherConnectionsPolicy(arn, spec.Bucket, "it is attached to another IAM user")
+		}
 	}
 	found, doc, version, err := c.readPolicy(ctx, arn, p.DefaultVersionID)
 	if err != nil {
@@ -889,6 +912,10 @@ func userTags(tags map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+func anotherConnectionsPolicy(arn, bucket, why string) error {
+	return fmt.Errorf("IAM policy %q already exists and belongs to another connection of bucket %q (%s). Give this connection its own iam_policy_name: two connections of the same bucket and folder need different names", arn, bucket, why)
 }
 
 func ownershipTags(spec Spec) map[string]string {

@@ -425,6 +425,45 @@ func TestKilledCreateIsAdopted(t *testing.T) {
 	}
 }
 
+// TestPolicyOfAnotherConnectionIsNotAdopted: a second connection of the same bucket and folder with another
+// user name derives the same policy name; the policy is ours (tags) but attached to the first connection's
+// user, so it is refused instead of shared, and the first connection is untouched.
+func TestPolicyOfAnotherConnectionIsNotAdopted(t *testing.T) {
+	w := testWorld()
+	first := testSpec("")
+	st := mustApply(t, w.converger(), first, State{})
+	second := first
+	second.UserName, second.CORSRuleID, second.CredentialName = "someone-else", DefaultCORSRuleID("someone-else"), "someone-else"
+	w.resetCalls()
+	_, err := w.converger().Apply(context.Background(), second, State{})
+	if err == nil || !strings.Contains(err.Error(), `made for IAM user "`+first.UserName+`"`) || !strings.Contains(err.Error(), "iam_policy_name") {
+		t.Fatalf("want refusal naming the owner and iam_policy_name, got %v", err)
+	}
+	if w.count("CreatePolicyVersion") != 0 || w.count("AttachUserPolicy") != 0 {
+		t.Fatalf("the first connection's policy was changed or shared: %v", w.calls)
+	}
+	assertConverged(t, w, first, st)
+
+	// A leftover of this connection (the user tag matches) that someone attached to another user is not
+	// adopted either.
+	w2 := testWorld()
+	st2 := mustApply(t, w2.converger(), first, State{})
+	ctx := context.Background()
+	if _, err := w2.CreateUser(ctx, "bystander", "/", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := w2.AttachUserPolicy(ctx, "bystander", st2.PolicyARN); err != nil {
+		t.Fatal(err)
+	}
+	if err := w2.DetachUserPolicy(ctx, first.UserName, st2.PolicyARN); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w2.converger().Apply(ctx, first, State{}) // the state was lost
+	if err == nil || !strings.Contains(err.Error(), "attached to another IAM user") {
+		t.Fatalf("want refusal of a policy attached elsewhere, got %v", err)
+	}
+}
+
 func TestForeignUserIsNotAdopted(t *testing.T) {
 	w := testWorld()
 	spec := testSpec("")

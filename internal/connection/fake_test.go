@@ -415,7 +415,7 @@ func (w *world) GetPolicy(ctx context.Context, arn string) (Policy, error) {
 	if !ok {
 		return Policy{}, notFound("policy " + arn)
 	}
-	return Policy{ARN: arn, Name: p.name, Path: p.path, DefaultVersionID: p.defaultV, Tags: cloneMap(p.tags)}, nil
+	return Policy{ARN: arn, Name: p.name, Path: p.path, DefaultVersionID: p.defaultV, Tags: cloneMap(p.tags), AttachmentCount: w.attachments(arn)}, nil
 }
 
 func (w *world) GetPolicyVersion(ctx context.Context, arn, versionID string) (PolicyVersion, error) {

@@ -64,6 +64,8 @@ type Policy struct {
 	ARN, Name, Path  string
 	DefaultVersionID string
 	Tags             map[string]string
+	// AttachmentCount is how many users, groups and roles the policy is attached to (GetPolicy only).
+	AttachmentCount int
 }
 
 type PolicyVersion struct {
