@@ -24,6 +24,9 @@ const (
 	// TagIAMUser, on the policy only, names the connection's IAM user: a policy is adopted only by the
 	// connection it was made for, never by another connection that derives the same policy name.
 	TagIAMUser = "ica-tf:iam-user"
+	// TagCredential names the connection's ICA credential (unique in a tenant): a user is adopted only by
+	// the connection it was made for, never by another connection configured with the same iam_user_name.
+	TagCredential = "ica-tf:credential"
 	// ReservedTagPrefix may not be used by user-supplied tags.
 	ReservedTagPrefix = "ica-tf:"
 	// maxPolicyVersions is AWS's limit of stored versions per managed policy.
@@ -470,22 +473,39 @@ func (c *Converger) Apply(ctx context.Context, spec Spec, prior State) (State, e
 		kp.sweepIfOurs = o.userTagsUnread && kp.create
 	}
 
+	// A new connection claims the bucket's CORS rule only once its IAM user is known to be its own: a user
+	// name shared with another connection also shares the rule ID derived from it, and the refused
+	// connection must leave that rule alone. The IAM chain is the longer one, so the wait costs no time.
+	var userReady chan bool
+	if prior.UserARN == "" && !prior.CORSRule && spec.ManageCORS {
+		userReady = make(chan bool, 1)
+	}
 	var corsErr, iamErr error
 	var corsState State
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		corsState, corsErr = c.applyCORS(ctx, spec, prior)
+		corsState, corsErr = c.applyCORS(ctx, spec, prior, userReady)
 	}()
-	iamErr = c.applyIAM(ctx, spec, prior, o, user, kp, credNeedsSecret, desiredPolicy, &st)
+	iamErr = c.applyIAM(ctx, spec, prior, o, user, kp, credNeedsSecret, desiredPolicy, &st, userReady)
 	wg.Wait()
 	st.CORSRule, st.CORSRuleID = corsState.CORSRule, corsState.CORSRuleID
 	return st, errors.Join(corsErr, iamErr)
 }
 
-func (c *Converger) applyCORS(ctx context.Context, spec Spec, prior State) (State, error) {
+func (c *Converger) applyCORS(ctx context.Context, spec Spec, prior State, userReady <-chan bool) (State, error) {
 	var st State
+	if userReady != nil {
+		select {
+		case ok := <-userReady:
+			if !ok {
+				return st, nil // the IAM chain reports why
+			}
+		case <-ctx.Done():
+			return st, ctx.Err()
+		}
+	}
 	want := policy.ICARule(spec.CORSRuleID, spec.CORSOrigins)
 	if !spec.ManageCORS {
 		// Remove the rule we put there before (found by its recorded ID, or the adopted ID-less rule).
@@ -522,7 +542,17 @@ func (c *Converger) applyCORS(ctx context.Context, spec Spec, prior State) (Stat
 }
 
 func (c *Converger) applyIAM(ctx context.Context, spec Spec, prior State, o *observed, user *User, kp keyPlan,
-	credNeedsSecret bool, desiredPolicy string, st *State) error {
+	credNeedsSecret bool, desiredPolicy string, st *State, userReady chan<- bool) error {
+	// userReady (when not nil) learns whether the user is this connection's, as soon as that is known.
+	userKnown := func(ok bool) {
+		if userReady != nil {
+			select {
+			case userReady <- ok:
+			default: // already told
+			}
+		}
+	}
+	defer userKnown(false)
 	// Policy and user do not depend on each other.
 	var policyErr, userErr error
 	var freshUser bool
@@ -538,6 +568,7 @@ func (c *Converger) applyIAM(ctx context.Context, spec Spec, prior State, o *obs
 	} else {
 		u, freshUser, userErr = c.ensureUser(ctx, spec, prior, user)
 	}
+	userKnown(userErr == nil)
 	wg.Wait()
 	if userErr == nil {
 		st.UserARN = u.ARN
@@ -886,6 +917,10 @@ func (c *Converger) ensureUser(ctx context.Context, spec Spec, prior State, exis
 		return User{}, false, fmt.Errorf("IAM user %q already exists and was not created by this provider for bucket %q: import the connection (terraform import ica_s3_connection.NAME %s:%s:CREDENTIAL) or choose another iam_user_name",
 			spec.UserName, spec.Bucket, spec.Bucket, spec.UserName)
 	}
+	if prior.UserARN == "" && u.Tags[TagCredential] != spec.CredentialName {
+		return User{}, false, fmt.Errorf("IAM user %q already exists and belongs to another connection of bucket %q (the one with ICA credential %q). Give this connection its own iam_user_name: two connections cannot share an IAM user",
+			spec.UserName, spec.Bucket, u.Tags[TagCredential])
+	}
 	return u, false, nil
 }
 
@@ -919,7 +954,7 @@ func anotherConnectionsPolicy(arn, bucket, why string) error {
 }
 
 func ownershipTags(spec Spec) map[string]string {
-	return map[string]string{TagManagedBy: ManagedByValue, TagBucket: spec.Bucket}
+	return map[string]string{TagManagedBy: ManagedByValue, TagBucket: spec.Bucket, TagCredential: spec.CredentialName}
 }
 
 func isOurs(tags map[string]string, bucket string) bool {

@@ -464,6 +464,40 @@ func TestPolicyOfAnotherConnectionIsNotAdopted(t *testing.T) {
 	}
 }
 
+// TestUserOfAnotherConnectionIsNotAdopted: two connections configured with the same iam_user_name (another
+// folder, so another policy and credential). The second must not take over the first's user, whose key it
+// would otherwise delete as a leftover.
+func TestUserOfAnotherConnectionIsNotAdopted(t *testing.T) {
+	w := testWorld()
+	first := testSpec("a/")
+	st := mustApply(t, w.converger(), first, State{})
+	second := testSpec("b/")
+	// The same user name also gives the same CORS rule ID (derived from it).
+	second.UserName, second.CORSRuleID = first.UserName, first.CORSRuleID
+	second.CORSOrigins = []string{"https://other.example.org"}
+	w.resetCalls()
+	partial, err := w.converger().Apply(context.Background(), second, State{})
+	if err == nil || !strings.Contains(err.Error(), "belongs to another connection") || !strings.Contains(err.Error(), "iam_user_name") {
+		t.Fatalf("want refusal naming iam_user_name, got %v", err)
+	}
+	if w.count("DeleteAccessKey") != 0 || w.count("CreateAccessKey") != 0 || w.count("TagUser") != 0 || w.count("PutBucketCORS") != 0 {
+		t.Fatalf("the first connection's user or CORS rule was touched: %v", w.calls)
+	}
+	if partial.CORSRule || partial.UserARN != "" {
+		t.Fatalf("the refused connection claims the first one's objects: %+v", partial)
+	}
+	assertConverged(t, w, first, st)
+	// Destroying the refused connection (Terraform destroys the tainted, half-made resource) removes what
+	// it made and leaves the first connection's user and key alone.
+	if err := w.converger().Delete(context.Background(), second, partial); err != nil {
+		t.Fatal(err)
+	}
+	assertConverged(t, w, first, st)
+	if len(w.policies) != 1 {
+		t.Fatalf("the refused connection's own policy was not deleted: %d policies", len(w.policies))
+	}
+}
+
 func TestForeignUserIsNotAdopted(t *testing.T) {
 	w := testWorld()
 	spec := testSpec("")

@@ -17,15 +17,20 @@ func (c *Converger) Delete(ctx context.Context, spec Spec, prior State) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		corsErr = c.deleteCORS(ctx, spec)
+		corsErr = c.deleteCORS(ctx, spec, prior)
 	}()
 	iamErr := c.deleteIAM(ctx, spec, prior)
 	wg.Wait()
 	return errors.Join(corsErr, iamErr)
 }
 
-func (c *Converger) deleteCORS(ctx context.Context, spec Spec) error {
+func (c *Converger) deleteCORS(ctx context.Context, spec Spec, prior State) error {
 	if !spec.ManageCORS {
+		return nil
+	}
+	if !prior.CORSRule && prior.UserARN == "" && prior.AccessKeyID == "" {
+		// A create that failed before its user was made never wrote the rule (it waits for the user):
+		// a rule with this ID belongs to another connection with the same IAM user name.
 		return nil
 	}
 	want := policy.ICARule(spec.CORSRuleID, spec.CORSOrigins)
@@ -44,13 +49,37 @@ func (c *Converger) deleteCORS(ctx context.Context, spec Spec) error {
 // only then are those listed, removed and the delete retried, so a key or version the state does not know
 // about (a rotation cut short, an edit made outside Terraform) still goes. Parts already gone are fine.
 func (c *Converger) deleteIAM(ctx context.Context, spec Spec, prior State) error {
-	if err := c.deleteUser(ctx, spec.UserName, prior); err != nil {
+	mine, err := c.userIsMine(ctx, spec, prior)
+	if err != nil {
 		return err
+	}
+	if mine {
+		if err := c.deleteUser(ctx, spec.UserName, prior); err != nil {
+			return err
+		}
 	}
 	if prior.PolicyARN == "" {
 		return nil
 	}
 	return c.deletePolicy(ctx, prior.PolicyARN, prior.PolicyVersionID)
+}
+
+// userIsMine reports whether destroy may delete the user named in the configuration. A user recorded in
+// the state is this connection's. With none recorded (a create that failed before or while making the
+// user), the user is deleted only when its ownership tags say this connection made it: a same-named user
+// can belong to another connection (whose create refused to share it) or to someone else.
+func (c *Converger) userIsMine(ctx context.Context, spec Spec, prior State) (bool, error) {
+	if prior.UserARN != "" || prior.AccessKeyID != "" {
+		return true, nil
+	}
+	u, err := c.d.IAM.GetUser(ctx, spec.UserName)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, stepErr("reading IAM user", quote(spec.UserName), err)
+	}
+	return isOurs(u.Tags, spec.Bucket) && u.Tags[TagCredential] == spec.CredentialName, nil
 }
 
 func (c *Converger) deleteUser(ctx context.Context, name string, prior State) error {

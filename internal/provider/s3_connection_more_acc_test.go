@@ -400,13 +400,27 @@ func TestAccS3Connection_replaceUser(t *testing.T) {
 	})
 }
 
-// TestAccS3Connection_samePolicyNameRefused: a second connection of the same bucket and folder with another
-// iam_user_name derives the same policy name. It must not take over the first connection's policy: the apply
-// fails naming iam_policy_name, the first connection is untouched, and destroy removes both users.
-func TestAccS3Connection_samePolicyNameRefused(t *testing.T) {
-	env := newConnEnv(t)
-	u1, u2 := acctest.RandomName("u"), acctest.RandomName("u")
-	first := fmt.Sprintf(`
+// TestAccS3Connection_sharedNamesRefused: a second connection must not take over the IAM policy or the IAM
+// user of a first one. Same bucket and folder with another iam_user_name derives the same policy name; the
+// same iam_user_name with another folder names the same user. Either way the apply fails naming the
+// attribute to change, the first connection is untouched, and the half-made second one is destroyed.
+func TestAccS3Connection_sharedNamesRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name, secondPrefix string
+		sameUser           bool
+		want               string
+	}{
+		{"same policy name", "shared", false, `(?s)belongs\s+to\s+another\s+connection.*iam_policy_name`},
+		{"same user name", "other", true, `(?s)belongs\s+to\s+another\s+connection.*iam_user_name`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newConnEnv(t)
+			u1, u2 := acctest.RandomName("u"), acctest.RandomName("u")
+			secondUser := u2
+			if tc.sameUser {
+				secondUser = u1
+			}
+			firstOnly := env.providerConfig() + fmt.Sprintf(`
 resource "ica_s3_connection" "first" {
   bucket          = %q
   prefix          = "shared"
@@ -414,40 +428,36 @@ resource "ica_s3_connection" "first" {
   credential_name = %q
 }
 `, env.bucket, u1, u1)
-	firstOnly := env.providerConfig() + first
-	cfg := firstOnly + fmt.Sprintf(`
+			cfg := firstOnly + fmt.Sprintf(`
 resource "ica_s3_connection" "second" {
-  bucket          = %[1]q
-  prefix          = "shared"
-  iam_user_name   = %[2]q
-  credential_name = %[3]q
+  bucket          = %q
+  prefix          = %q
+  iam_user_name   = %q
+  credential_name = %q
   depends_on      = [ica_s3_connection.first]
 }
-`, env.bucket, u2, u2)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: acctest.ProviderFactories(),
-		CheckDestroy: func(s *terraform.State) error {
-			return env.checkDestroyed(t, []string{u1, u2}, nil)(s)
-		},
-		Steps: []resource.TestStep{
-			{
-				Config:      cfg,
-				ExpectError: regexp.MustCompile(`(?s)belongs\s+to\s+another\s+connection.*iam_policy_name`),
-			},
-			{
-				// Without the second connection: the first is intact (its own key held by ICA, its policy
-				// attached to its user alone) and the half-made second one (its user) is destroyed.
-				Config: firstOnly,
-				Check: resource.ComposeAggregateTestCheckFunc(
-					env.checkConverged(t, "ica_s3_connection.first"),
-					func(*terraform.State) error {
-						if env.userExists(t, u2) {
-							return fmt.Errorf("the refused connection's IAM user %s is still there", u2)
-						}
-						return nil
+`, env.bucket, tc.secondPrefix, secondUser, u2)
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProviderFactories(),
+				CheckDestroy:             env.checkDestroyed(t, []string{u1, u2}, nil),
+				Steps: []resource.TestStep{
+					{Config: cfg, ExpectError: regexp.MustCompile(tc.want)},
+					{
+						// Without the second connection: the first is intact (its own key held by ICA, its
+						// policy attached to its user alone) and whatever the second made is destroyed.
+						Config: firstOnly,
+						Check: resource.ComposeAggregateTestCheckFunc(
+							env.checkConverged(t, "ica_s3_connection.first"),
+							func(*terraform.State) error {
+								if !tc.sameUser && env.userExists(t, u2) {
+									return fmt.Errorf("the refused connection's IAM user %s is still there", u2)
+								}
+								return nil
+							},
+						),
 					},
-				),
-			},
-		},
-	})
+				},
+			})
+		})
+	}
 }
