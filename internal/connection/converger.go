@@ -26,7 +26,7 @@ const (
 	TagIAMUser = "ica-tf:iam-user"
 	// TagCredential names the connection's ICA credential (unique in a tenant): a user is adopted only by
 	// the connection it was made for, never by another connection configured with the same iam_user_name.
-	TagCredential = "ica-tf:credential"
+	TagCredential = "ica-tf:credential" //nolint:gosec // G101: a tag key, not a credential
 	// ReservedTagPrefix may not be used by user-supplied tags.
 	ReservedTagPrefix = "ica-tf:"
 	// maxPolicyVersions is AWS's limit of stored versions per managed policy.
@@ -795,16 +795,13 @@ func (c *Converger) adoptPolicy(ctx context.Context, spec Spec, desired string) 
 	if err != nil {
 		return Policy{}, stepErr("reading the AWS account id for IAM policy", quote(spec.PolicyName), err)
 	}
-	arn := fmt.Sprintf("arn:aws:iam::%s:policy%s%s", account, spec.Path, spec.PolicyName)
+	arn := policyARN(account, spec)
 	p, err := c.d.IAM.GetPolicy(ctx, arn)
 	if err != nil {
 		return Policy{}, stepErr("reading existing IAM policy", quote(arn), err)
 	}
-	if !isOurs(p.Tags, spec.Bucket) {
-		return Policy{}, fmt.Errorf("IAM policy %q already exists and was not created by this provider for bucket %q: import the connection (terraform import) or choose another iam_policy_name", arn, spec.Bucket)
-	}
-	if owner := p.Tags[TagIAMUser]; owner != spec.UserName {
-		return Policy{}, anotherConnectionsPolicy(arn, spec.Bucket, fmt.Sprintf("it was made for IAM user %q", owner))
+	if err := policyNotAdoptable(p, arn, spec); err != nil {
+		return Policy{}, err
 	}
 	// A leftover of an interrupted run is attached to nothing, or to this connection's own user. Attached
 	// elsewhere (by hand, or by an older connection without the user tag), sharing it would let one
@@ -913,13 +910,10 @@ func (c *Converger) ensureUser(ctx context.Context, spec Spec, prior State, exis
 	if gerr != nil {
 		return User{}, false, stepErr("reading existing IAM user", quote(spec.UserName), gerr)
 	}
-	if prior.UserARN == "" && !isOurs(u.Tags, spec.Bucket) {
-		return User{}, false, fmt.Errorf("IAM user %q already exists and was not created by this provider for bucket %q: import the connection (terraform import ica_s3_connection.NAME %s:%s:CREDENTIAL) or choose another iam_user_name",
-			spec.UserName, spec.Bucket, spec.Bucket, spec.UserName)
-	}
-	if prior.UserARN == "" && u.Tags[TagCredential] != spec.CredentialName {
-		return User{}, false, fmt.Errorf("IAM user %q already exists and belongs to another connection of bucket %q (the one with ICA credential %q). Give this connection its own iam_user_name: two connections cannot share an IAM user",
-			spec.UserName, spec.Bucket, u.Tags[TagCredential])
+	if prior.UserARN == "" {
+		if err := userNotAdoptable(u, spec); err != nil {
+			return User{}, false, err
+		}
 	}
 	return u, false, nil
 }
@@ -947,6 +941,35 @@ func userTags(tags map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// userNotAdoptable says why an existing user with the connection's name may not be adopted: it was not made
+// by this provider for this bucket, or it was made for another connection. Nil for a leftover of this one.
+func userNotAdoptable(u User, spec Spec) error {
+	if !isOurs(u.Tags, spec.Bucket) {
+		return fmt.Errorf("IAM user %q already exists and was not created by this provider for bucket %q: import the connection (terraform import ica_s3_connection.NAME %s:%s:CREDENTIAL) or choose another iam_user_name",
+			spec.UserName, spec.Bucket, spec.Bucket, spec.UserName)
+	}
+	if u.Tags[TagCredential] != spec.CredentialName {
+		return fmt.Errorf("IAM user %q already exists and belongs to another connection of bucket %q (the one with ICA credential %q). Give this connection its own iam_user_name: two connections cannot share an IAM user",
+			spec.UserName, spec.Bucket, u.Tags[TagCredential])
+	}
+	return nil
+}
+
+// policyNotAdoptable is userNotAdoptable for the policy (by its tags; adoptPolicy also checks attachments).
+func policyNotAdoptable(p Policy, arn string, spec Spec) error {
+	if !isOurs(p.Tags, spec.Bucket) {
+		return fmt.Errorf("IAM policy %q already exists and was not created by this provider for bucket %q: import the connection (terraform import) or choose another iam_policy_name", arn, spec.Bucket)
+	}
+	if owner := p.Tags[TagIAMUser]; owner != spec.UserName {
+		return anotherConnectionsPolicy(arn, spec.Bucket, fmt.Sprintf("it was made for IAM user %q", owner))
+	}
+	return nil
+}
+
+func policyARN(account string, spec Spec) string {
+	return fmt.Sprintf("arn:aws:iam::%s:policy%s%s", account, spec.Path, spec.PolicyName)
 }
 
 func anotherConnectionsPolicy(arn, bucket, why string) error {

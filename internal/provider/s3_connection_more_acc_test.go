@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/naming"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
 )
 
@@ -460,4 +462,79 @@ resource "ica_s3_connection" "second" {
 			})
 		})
 	}
+}
+
+// TestAccS3Connection_namesTaken: an IAM user or policy that already exists with the connection's name and was
+// not made by this provider for it is refused by the apply, naming the attribute; the existing object is left
+// exactly as it was, and what the refused apply made of its own is recorded and destroyed. (Not at plan time:
+// a replacement plans its create while its predecessor, which it deletes first, still holds the names.) A
+// leftover of this connection's own interrupted create is adopted.
+func TestAccS3Connection_namesTaken(t *testing.T) {
+	env := newConnEnv(t)
+	ctx := context.Background()
+	foreignUser, foreignPolicy := acctest.RandomName("u"), acctest.RandomName("p")
+	if _, err := env.iam().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(foreignUser)}); err != nil {
+		t.Fatal(err)
+	}
+	fp, err := env.iam().CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(foreignPolicy),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = env.iam().DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(foreignUser)})
+		_, _ = env.iam().DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: fp.Policy.Arn})
+	})
+	// A leftover of an interrupted create of the third step's connection: tagged for it.
+	leftover := acctest.RandomName("u")
+	if _, err := env.iam().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(leftover), Tags: []iamtypes.Tag{
+		{Key: aws.String("ica-tf:managed-by"), Value: aws.String("terraform-provider-ica")},
+		{Key: aws.String("ica-tf:bucket"), Value: aws.String(env.bucket)},
+		{Key: aws.String("ica-tf:credential"), Value: aws.String(leftover)},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(user, extra string) string {
+		return env.config(fmt.Sprintf("  prefix = \"data\"\n  iam_user_name = %q\n  credential_name = %q\n%s", user, user, extra))
+	}
+	untouched := func() {
+		if len(env.keys(t, foreignUser)) != 0 {
+			t.Fatal("the refused apply made a key for the foreign user")
+		}
+		attached, err := env.iam().ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(foreignUser)})
+		if err != nil || len(attached.AttachedPolicies) != 0 {
+			t.Fatalf("the refused apply attached a policy to the foreign user: %+v %v", attached, err)
+		}
+		if doc := env.policyDocument(t, aws.ToString(fp.Policy.Arn)); !strings.Contains(doc, "s3:ListBucket") || strings.Contains(doc, "PutObject") {
+			t.Fatalf("the foreign policy was changed: %s", doc)
+		}
+	}
+	mine := acctest.RandomName("u")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		// The first step's policy (the default name) was made and recorded by the refused apply.
+		CheckDestroy: env.checkDestroyed(t, []string{leftover, mine}, []string{leftover + "-policy", naming.DefaultIAMPolicyName(env.bucket, "data/")}),
+		Steps: []resource.TestStep{
+			{
+				Config:      cfg(foreignUser, ""),
+				ExpectError: regexp.MustCompile(`(?s)IAM\s+user.*already\s+exists\s+and\s+was\s+not\s+created\s+by\s+this\s+provider.*iam_user_name`),
+			},
+			{
+				PreConfig:   untouched,
+				Config:      cfg(mine, fmt.Sprintf("  iam_policy_name = %q\n", foreignPolicy)),
+				ExpectError: regexp.MustCompile(`(?s)IAM\s+policy.*already\s+exists\s+and\s+was\s+not\s+created\s+by\s+this\s+provider.*iam_policy_name`),
+			},
+			{
+				// The leftover is adopted; the tainted half-made connection of the previous step is replaced.
+				PreConfig: untouched,
+				Config:    cfg(leftover, fmt.Sprintf("  iam_policy_name = %q\n", leftover+"-policy")),
+				Check: resource.ComposeAggregateTestCheckFunc(env.checkConverged(t, connRes), func(*terraform.State) error {
+					if env.userExists(t, mine) {
+						return fmt.Errorf("the refused connection's own user %s was not destroyed", mine)
+					}
+					return nil
+				}),
+			},
+		},
+	})
 }
