@@ -538,3 +538,47 @@ func TestAccS3Connection_namesTaken(t *testing.T) {
 		},
 	})
 }
+
+// TestAccS3Connection_createBeforeDestroy: with create_before_destroy and its own user and policy names, the
+// replacement is made while the old connection still works; it adopts the ICA credential (same id, new key),
+// then the old user, key, policy and CORS rule go.
+func TestAccS3Connection_createBeforeDestroy(t *testing.T) {
+	env := newConnEnv(t)
+	u1, u2 := acctest.RandomName("u"), acctest.RandomName("u")
+	cfg := func(user string) string {
+		return env.config(fmt.Sprintf(`  prefix          = "data"
+  iam_user_name   = %q
+  iam_policy_name = "%s-policy"
+  lifecycle {
+    create_before_destroy = true
+  }
+`, user, user))
+	}
+	credID := statecheck.CompareValue(compare.ValuesSame())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             env.checkDestroyed(t, []string{u1, u2}, []string{u1 + "-policy", u2 + "-policy"}),
+		Steps: []resource.TestStep{
+			{
+				Config:            cfg(u1),
+				ConfigStateChecks: []statecheck.StateCheck{credID.AddStateValue(connRes, tfjsonpath.New("credential_id"))},
+			},
+			{
+				Config: cfg(u2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(connRes, plancheck.ResourceActionCreateBeforeDestroy),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{credID.AddStateValue(connRes, tfjsonpath.New("credential_id"))},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					env.checkConverged(t, connRes), // u2's key held by ICA; only u2's CORS rule
+					func(*terraform.State) error {
+						if env.userExists(t, u1) || len(env.policiesNamed(t, u1+"-policy")) != 0 {
+							return fmt.Errorf("the old connection's user or policy is still there")
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
