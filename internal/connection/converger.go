@@ -369,7 +369,7 @@ func (c *Converger) readPolicy(ctx context.Context, arn, knownVersion string) (b
 // versioning and CORS once per bucket and the ICA credential list once per provider process (shared).
 // GetUser only when a second active key needs its owner checked.
 func (c *Converger) Read(ctx context.Context, spec Spec, prior State) (State, error) {
-	o, err := c.observe(ctx, spec, prior, spec.ManageCORS, false)
+	o, err := c.observe(ctx, spec, prior, spec.ManageCORS && claimsCORS(prior), false)
 	if err != nil {
 		return prior, err
 	}
@@ -379,7 +379,9 @@ func (c *Converger) Read(ctx context.Context, spec Spec, prior State) (State, er
 		st.Region = o.region
 	}
 	st.CORSRule = false
-	if spec.ManageCORS && o.bucketErr == nil {
+	// A rule with our ID is ours only for a connection that exists (its rule or its user recorded): a create
+	// refused before its user step never wrote one, and the rule with that ID is another connection's.
+	if spec.ManageCORS && o.bucketErr == nil && claimsCORS(prior) {
 		want := policy.ICARule(spec.CORSRuleID, spec.CORSOrigins)
 		if i := policy.FindCORS(o.cors, want); i >= 0 && policy.SameContent(o.cors[i], want) {
 			st.CORSRule, st.CORSRuleID = true, spec.CORSRuleID
@@ -974,6 +976,11 @@ func policyARN(account string, spec Spec) string {
 
 func anotherConnectionsPolicy(arn, bucket, why string) error {
 	return fmt.Errorf("IAM policy %q already exists and belongs to another connection of bucket %q (%s). Give this connection its own iam_policy_name: two connections of the same bucket and folder need different names", arn, bucket, why)
+}
+
+// claimsCORS reports whether a connection in this state may own the bucket's rule with its ID.
+func claimsCORS(prior State) bool {
+	return prior.CORSRule || prior.UserARN != "" || prior.AccessKeyID != ""
 }
 
 func ownershipTags(spec Spec) map[string]string {

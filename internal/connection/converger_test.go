@@ -474,7 +474,6 @@ func TestUserOfAnotherConnectionIsNotAdopted(t *testing.T) {
 	second := testSpec("b/")
 	// The same user name also gives the same CORS rule ID (derived from it).
 	second.UserName, second.CORSRuleID = first.UserName, first.CORSRuleID
-	second.CORSOrigins = []string{"https://other.example.org"}
 	w.resetCalls()
 	partial, err := w.converger().Apply(context.Background(), second, State{})
 	if err == nil || !strings.Contains(err.Error(), "belongs to another connection") || !strings.Contains(err.Error(), "iam_user_name") {
@@ -487,8 +486,12 @@ func TestUserOfAnotherConnectionIsNotAdopted(t *testing.T) {
 		t.Fatalf("the refused connection claims the first one's objects: %+v", partial)
 	}
 	assertConverged(t, w, first, st)
-	// Destroying the refused connection (Terraform destroys the tainted, half-made resource) removes what
-	// it made and leaves the first connection's user and key alone.
+	// Refreshing and destroying the refused connection (Terraform destroys the tainted, half-made resource)
+	// removes what it made and leaves the first connection's user, key and CORS rule alone.
+	partial, err = w.converger().Read(context.Background(), second, partial)
+	if err != nil || partial.CORSRule || partial.UserARN != "" {
+		t.Fatalf("refresh of the refused connection claims the first one's objects: %+v %v", partial, err)
+	}
 	if err := w.converger().Delete(context.Background(), second, partial); err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func (c *Converger) deleteCORS(ctx context.Context, spec Spec, prior State) erro
 	if !spec.ManageCORS {
 		return nil
 	}
-	if !prior.CORSRule && prior.UserARN == "" && prior.AccessKeyID == "" {
+	if !claimsCORS(prior) {
 		// A create that failed before its user was made never wrote the rule (it waits for the user):
 		// a rule with this ID belongs to another connection with the same IAM user name.
 		return nil
