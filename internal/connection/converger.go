@@ -364,10 +364,10 @@ func (c *Converger) readPolicy(ctx context.Context, arn, knownVersion string) (b
 // Read refreshes prior: parts that are gone or drifted are cleared (so the plan shows them as changes)
 // and the observed policy document replaces the recorded one unless they mean the same.
 //
-// Cost of a no-change refresh: ListAccessKeys (which also proves the user exists),
-// ListAttachedUserPolicies and GetPolicyVersion of the recorded version per connection; region,
-// versioning and CORS once per bucket and the ICA credential list once per provider process (shared).
-// GetUser only when a second active key needs its owner checked.
+// Cost of a no-change refresh: one read per IAM part per connection (GetUser for the tags,
+// ListAccessKeys, ListAttachedUserPolicies, GetPolicyVersion of the recorded version), all in parallel;
+// region, versioning and CORS once per bucket and the ICA credential list once per provider process
+// (shared).
 func (c *Converger) Read(ctx context.Context, spec Spec, prior State) (State, error) {
 	o, err := c.observe(ctx, spec, prior, spec.ManageCORS && claimsCORS(prior), false)
 	if err != nil {
