@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
 )
@@ -730,11 +732,22 @@ func (c *Converger) share(ctx context.Context, spec Spec, st *State) error {
 // and has no API that says when a key is live. Bounded by ctx (the operation's timeout).
 func (c *Converger) waitForKey(ctx context.Context, user string, key NewAccessKey) error {
 	delay := 250 * time.Millisecond
-	for {
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
 		err := c.d.Prober.ProbeKey(ctx, key.ID, key.Secret)
 		if err == nil {
+			if attempt > 1 {
+				tflog.Info(ctx, "New access key works", map[string]any{
+					"iam_user": user, "access_key_id": key.ID, "attempts": attempt, "waited": time.Since(start).Round(time.Millisecond).String(),
+				})
+			}
 			return nil
 		}
+		// IAM is eventually consistent: a new key can take seconds to work. Say so while waiting.
+		tflog.Info(ctx, "Waiting for the new access key to work (AWS IAM is eventually consistent)", map[string]any{
+			"iam_user": user, "access_key_id": key.ID, "attempt": attempt, "next_check_in": delay.String(),
+			"waited": time.Since(start).Round(time.Millisecond).String(), "last_error": err.Error(),
+		})
 		if serr := c.d.Sleep(ctx, delay); serr != nil {
 			return stepErr("waiting for new access key "+key.ID+" of IAM user", quote(user),
 				fmt.Errorf("the key did not start working before the timeout (last error: %v); raise timeouts or apply again (the key is recorded and will be reused or replaced)", err))

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 )
@@ -427,6 +428,7 @@ func (r *storageConfigurationResource) waitSettled(ctx context.Context, id strin
 	if maxInterval <= 0 {
 		maxInterval = 15 * time.Second
 	}
+	start := time.Now()
 	for {
 		sc, err := r.data.ICA.GetStorageConfiguration(ctx, id)
 		if err != nil {
@@ -437,6 +439,10 @@ func (r *storageConfigurationResource) waitSettled(ctx context.Context, id strin
 		}
 		switch sc.Status {
 		case ica.StatusInitializing:
+			tflog.Info(ctx, "ICA is still validating the storage configuration", map[string]any{
+				"storage_configuration_id": id, "name": sc.Name, "status": sc.Status,
+				"waited": time.Since(start).Round(time.Millisecond).String(), "next_check_in": interval.String(),
+			})
 		case ica.StatusError:
 			return sc, &settleError{message: deref(sc.ErrorMessage)}
 		default:
