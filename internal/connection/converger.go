@@ -433,6 +433,12 @@ func displayPolicy(doc string) string {
 // State records every part that was created or changed before the failure.
 func (c *Converger) Apply(ctx context.Context, spec Spec, prior State) (State, error) {
 	st := prior
+	if creatingCORS(spec, prior) {
+		// Warm the shared cache with the bucket's CORS now, beside the other reads: the first CORS write
+		// waits for the user step (below) and then needs no read of its own. The same single read either
+		// way (singleflight); a failure here is retried by the write's own read.
+		go func() { _, _ = c.buckets.CORS(ctx, spec.Bucket) }()
+	}
 	o, err := c.observe(ctx, spec, prior, false, true)
 	if err != nil {
 		return st, err
@@ -481,7 +487,7 @@ func (c *Converger) Apply(ctx context.Context, spec Spec, prior State) (State, e
 	// name shared with another connection also shares the rule ID derived from it, and the refused
 	// connection must leave that rule alone. The IAM chain is the longer one, so the wait costs no time.
 	var userReady chan bool
-	if prior.UserARN == "" && !prior.CORSRule && spec.ManageCORS {
+	if creatingCORS(spec, prior) {
 		userReady = make(chan bool, 1)
 	}
 	var corsErr, iamErr error
@@ -989,6 +995,11 @@ func policyARN(account string, spec Spec) string {
 
 func anotherConnectionsPolicy(arn, bucket, why string) error {
 	return fmt.Errorf("IAM policy %q already exists and belongs to another connection of bucket %q (%s). Give this connection its own iam_policy_name: two connections of the same bucket and folder need different names", arn, bucket, why)
+}
+
+// creatingCORS reports whether an apply will write this connection's CORS rule for the first time.
+func creatingCORS(spec Spec, prior State) bool {
+	return spec.ManageCORS && prior.UserARN == "" && !prior.CORSRule
 }
 
 // claimsCORS reports whether a connection in this state may own the bucket's rule with its ID.
