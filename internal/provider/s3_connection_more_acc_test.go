@@ -582,3 +582,37 @@ func TestAccS3Connection_createBeforeDestroy(t *testing.T) {
 		},
 	})
 }
+
+// TestAccS3Connection_emptyPrefixSpelling: `prefix = ""` means the same as no prefix. Written after a create
+// without one, the plan must be valid (Terraform refuses a planned null for a configured ""), and the apply
+// changes nothing in AWS.
+func TestAccS3Connection_emptyPrefixSpelling(t *testing.T) {
+	env := newConnEnv(t)
+	user := acctest.RandomName("u")
+	keyID := statecheck.CompareValue(compare.ValuesSame())
+	policyDoc := statecheck.CompareValue(compare.ValuesSame())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             env.checkDestroyed(t, []string{user}, nil),
+		Steps: []resource.TestStep{
+			{
+				Config: env.config(fmt.Sprintf("  iam_user_name = %q\n", user)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					keyID.AddStateValue(connRes, tfjsonpath.New("access_key_id")),
+					policyDoc.AddStateValue(connRes, tfjsonpath.New("policy_json")),
+				},
+			},
+			{
+				Config: env.config(fmt.Sprintf("  iam_user_name = %q\n  prefix = \"\"\n", user)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					keyID.AddStateValue(connRes, tfjsonpath.New("access_key_id")),
+					policyDoc.AddStateValue(connRes, tfjsonpath.New("policy_json")),
+				},
+				Check: env.checkConverged(t, connRes),
+			},
+		},
+	})
+}

@@ -124,12 +124,8 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 	}
 
 	// prefix: "ica" and "ica/" mean the same; keep the spelling in state.
-	if !creating && !plan.Prefix.IsUnknown() {
-		a, errA := naming.NormalizePrefix(plan.Prefix.ValueString())
-		b, errB := naming.NormalizePrefix(state.Prefix.ValueString())
-		if errA == nil && errB == nil && a == b {
-			plan.Prefix = state.Prefix
-		}
+	if !creating {
+		keepEquivalent(&plan.Prefix, state.Prefix, samePrefix)
 	}
 
 	bucketKnown, prefixKnown := !plan.Bucket.IsUnknown(), !plan.Prefix.IsUnknown()

@@ -145,21 +145,6 @@ func (s storageSpec) differences(existing storageSpec) []string {
 	return out
 }
 
-func normalizedOrSelf(p string) string {
-	if n, err := naming.NormalizePrefix(p); err == nil {
-		return n
-	}
-	return p
-}
-
-// samePrefix reports whether two prefix spellings mean the same folder ("ica" and "ica/"; null and "").
-func samePrefix(a, b types.String) bool {
-	if a.IsUnknown() || b.IsUnknown() {
-		return false
-	}
-	return normalizedOrSelf(a.ValueString()) == normalizedOrSelf(b.ValueString())
-}
-
 // sameSSE reports whether two SSE algorithm spellings are the same algorithm (null and "" alike).
 func sameSSE(a, b types.String) bool {
 	if a.IsUnknown() || b.IsUnknown() {

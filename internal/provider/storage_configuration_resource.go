@@ -259,15 +259,8 @@ func (r *storageConfigurationResource) ModifyPlan(ctx context.Context, req resou
 	refuseUnshare("shared", state.Shared, plan.Shared, "storage configuration", state.Name.ValueString(), &resp.Diagnostics)
 	// "ica" and "ica/", "AES256" and "aes256" mean the same: keep the state's spelling, so that a spelling
 	// change (or ICA's spelling after import) plans nothing.
-	keepSpelling := func(planned *types.String, prior types.String, same func(a, b types.String) bool) bool {
-		if planned.IsNull() || prior.IsNull() || planned.Equal(prior) || !same(*planned, prior) {
-			return false
-		}
-		*planned = prior
-		return true
-	}
-	keptPrefix := keepSpelling(&plan.Prefix, state.Prefix, samePrefix)
-	keptSSE := keepSpelling(&plan.SSEAlgorithm, state.SSEAlgorithm, sameSSE)
+	keptPrefix := keepEquivalent(&plan.Prefix, state.Prefix, samePrefix)
+	keptSSE := keepEquivalent(&plan.SSEAlgorithm, state.SSEAlgorithm, sameSSE)
 	if keptPrefix || keptSSE {
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	}
