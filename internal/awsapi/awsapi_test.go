@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/awsapi"
 	"github.com/ica-tf/terraform-provider-ica/internal/connection"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"

@@ -8,7 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
 // TestCallsAreLoggedWithoutSecrets: every AWS call is logged with service, operation, status and

@@ -13,7 +13,7 @@ import (
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
-	"github.com/ica-tf/terraform-provider-ica/internal/icaopenapi"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/icaopenapi"
 )
 
 const emulatorKey = "emulator-api-key"

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/icaopenapi"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/icaopenapi"
 )
 
 // TestRequestsMatchOpenAPI sends every client operation (and the token mint, with a tenant) to a

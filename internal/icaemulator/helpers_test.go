@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
-	"github.com/ica-tf/terraform-provider-ica/internal/icaopenapi"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/icaopenapi"
 )
 
 const testKey = "test-api-key"

@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )

@@ -5,12 +5,12 @@
 //
 // Run it with `make bench`, or
 //
-//	go test ./internal/bench/ -run '^$' -bench . -benchtime 1x -timeout 60m
-//	go test ./internal/bench/ -run '^$' -bench 'Connections/N=10$' -benchtime 1x   # one size
+//	go test ./internal/testing/bench/ -run '^$' -bench . -benchtime 1x -timeout 60m
+//	go test ./internal/testing/bench/ -run '^$' -bench 'Connections/N=10$' -benchtime 1x   # one size
 //
 // For each size it applies, refreshes (plan -refresh-only), plans with no changes (plan -detailed-exitcode
 // must exit 0), rotates every key (a new rotation_trigger) and destroys, and records for each Terraform
-// command: wall time; API calls split by AWS service (counted by internal/awsproxy in front of moto) and ICA
+// command: wall time; API calls split by AWS service (counted by internal/testing/awsproxy in front of moto) and ICA
 // (the emulator's request log), reads versus writes, and calls answered with errors; and for every provider
 // process Terraform started: peak resident memory and start-up time (measured by cmd/benchlauncher, which
 // Terraform runs in place of the provider through a dev_overrides CLI configuration). No-change operations are

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/awsproxy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/awsproxy"
 )
 
 // upstream is a fake AWS endpoint that records what reaches it and answers 200 with an empty XML document.

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
-	"github.com/ica-tf/terraform-provider-ica/internal/icaopenapi"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/icaopenapi"
 )
 
 // Emulator is an ICA emulator served in-process on 127.0.0.1.

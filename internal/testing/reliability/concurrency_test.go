@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
-	"github.com/ica-tf/terraform-provider-ica/internal/awsproxy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/awsproxy"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 

@@ -13,8 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
-	"github.com/ica-tf/terraform-provider-ica/internal/awsproxy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/awsproxy"
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )

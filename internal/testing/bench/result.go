@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/awsproxy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/awsproxy"
 )
 
 // Report is one benchmark run: what was measured, where, and the results per size.
@@ -277,7 +277,7 @@ func Load(path string) (*Report, error) {
 	}
 	var r Report
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s is not a benchmark result (JSON written by internal/bench): %w", path, err)
+		return nil, fmt.Errorf("%s is not a benchmark result (JSON written by internal/testing/bench): %w", path, err)
 	}
 	return &r, nil
 }

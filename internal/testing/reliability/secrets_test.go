@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 

@@ -15,7 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/icaopenapi"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/icaopenapi"
 )
 
 const (

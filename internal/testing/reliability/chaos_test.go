@@ -23,8 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
-	"github.com/ica-tf/terraform-provider-ica/internal/awsproxy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/awsproxy"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 

@@ -1,13 +1,13 @@
-// Command benchcompare prints the differences between two benchmark results written by internal/bench:
+// Command benchcompare prints the differences between two benchmark results written by internal/testing/bench:
 //
-//	go run ./internal/bench/cmd/benchcompare bench-results/OLD.json bench-results/NEW.json
+//	go run ./internal/testing/bench/cmd/benchcompare bench-results/OLD.json bench-results/NEW.json
 package main
 
 import (
 	"fmt"
 	"os"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/bench"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/bench"
 )
 
 func main() {

@@ -25,9 +25,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
-	"github.com/ica-tf/terraform-provider-ica/internal/awsproxy"
-	"github.com/ica-tf/terraform-provider-ica/internal/bench"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/awsproxy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/bench"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 
@@ -48,7 +48,7 @@ func BenchmarkConnections(b *testing.B) {
 	report := &bench.Report{
 		Date:      time.Now().UTC(),
 		Commit:    gitDescribe(env.root),
-		Command:   "go test ./internal/bench " + strings.Join(os.Args[1:], " "),
+		Command:   "go test ./internal/testing/bench " + strings.Join(os.Args[1:], " "),
 		Machine:   machine(),
 		Terraform: env.terraformVersion,
 		Go:        runtime.Version(),
@@ -129,7 +129,7 @@ func prepare(b *testing.B) *env {
 	e := &env{root: root, terraform: terraform, provider: filepath.Join(tmp, "provider", "terraform-provider-ica")}
 	launcher := filepath.Join(tmp, "launcher", "terraform-provider-ica")
 	goBuild(b, root, e.provider, ".")
-	goBuild(b, root, launcher, "./internal/bench/cmd/benchlauncher")
+	goBuild(b, root, launcher, "./internal/testing/bench/cmd/benchlauncher")
 
 	e.cliConfig = filepath.Join(tmp, "terraformrc")
 	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"ica-tf/ica\" = %q\n  }\n}\n", filepath.Dir(launcher))

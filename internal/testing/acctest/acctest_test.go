@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 

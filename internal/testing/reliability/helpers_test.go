@@ -18,7 +18,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
 func TestMain(m *testing.M) {

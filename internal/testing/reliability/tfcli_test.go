@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/acctest"
-	"github.com/ica-tf/terraform-provider-ica/internal/awsproxy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/awsproxy"
 )
 
 // The tests in this file drive the real terraform CLI against a provider binary built from this tree and

@@ -25,7 +25,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/bench"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/bench"
 )
 
 func main() {
@@ -37,7 +37,7 @@ func run() int {
 	dir := os.Getenv("ICA_BENCH_PROC_DIR")
 	if provider == "" || dir == "" {
 		fmt.Fprintln(os.Stderr, "benchlauncher: ICA_BENCH_PROVIDER (the real provider binary) and ICA_BENCH_PROC_DIR "+
-			"(where to write measurements) must be set; this program is started by the benchmark in internal/bench")
+			"(where to write measurements) must be set; this program is started by the benchmark in internal/testing/bench")
 		return 1
 	}
 
