@@ -31,14 +31,6 @@ const (
 	EnvTenant      = "ICA_TENANT"
 )
 
-// ProviderData is handed to every resource and data source in Configure.
-type ProviderData struct {
-	// ICA is never nil; without credentials its calls return ica.ErrNoCredentials.
-	ICA *ica.Client
-	// AWS is never nil; it loads the AWS configuration on first use.
-	AWS *awsapi.Clients
-}
-
 var (
 	_ provider.Provider                     = (*icaProvider)(nil)
 	_ provider.ProviderWithConfigValidators = (*icaProvider)(nil)
@@ -278,7 +270,7 @@ func (p *icaProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		settings.MaxRetries = maxRetries
 	}
 
-	data := &ProviderData{ICA: client, AWS: awsapi.New(settings)}
+	data := newProviderData(client, awsapi.New(settings))
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -145,19 +144,4 @@ func (d *regionDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	}
 
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-// providerDataFrom unpacks the provider's Configure result. It is nil before the provider is configured
-// (e.g. during validation), which callers must tolerate.
-func providerDataFrom(raw any, diags *diag.Diagnostics) *ProviderData {
-	if raw == nil {
-		return nil
-	}
-	data, ok := raw.(*ProviderData)
-	if !ok {
-		diags.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *provider.ProviderData, got %T. This is a bug in the provider; please report it.", raw))
-		return nil
-	}
-	return data
 }

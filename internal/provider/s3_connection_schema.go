@@ -57,8 +57,14 @@ func tagKeyValidator() validator.String {
 }
 
 func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = s3ConnectionSchemaV0(ctx)
+}
+
+// s3ConnectionSchemaV0 is version 0 of the ica_s3_connection schema (a function, so that a later
+// version's UpgradeState can refer to it).
+func s3ConnectionSchemaV0(ctx context.Context) schema.Schema {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-	resp.Schema = schema.Schema{
+	return schema.Schema{
 		Description: "Connects an S3 bucket (and optionally one folder in it) to Illumina Connected Analytics: " +
 			"a CORS rule on the bucket, an IAM policy, an IAM user with the policy attached, an access key, and " +
 			"the ICA storage credential holding that key, converged as one object. The secret access key goes " +
