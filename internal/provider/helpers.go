@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -32,4 +34,19 @@ func replaceIf(same func(a, b types.String) bool, what string) planmodifier.Stri
 	return stringplanmodifier.RequiresReplaceIf(func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
 		resp.RequiresReplace = !same(req.StateValue, req.PlanValue)
 	}, what, what)
+}
+
+// timeoutsBlock is the timeouts library's block for opts, described for the registry docs like every
+// other part of the schema (the library leaves the block itself undescribed). The attributes'
+// descriptions carry Markdown, so they are marked as such.
+func timeoutsBlock(ctx context.Context, description string, opts timeouts.Opts) schema.Block {
+	block := timeouts.Block(ctx, opts).(schema.SingleNestedBlock)
+	for name, a := range block.Attributes {
+		if s, ok := a.(schema.StringAttribute); ok {
+			s.MarkdownDescription, s.Description = s.Description, ""
+			block.Attributes[name] = s
+		}
+	}
+	block.Description = description
+	return block
 }

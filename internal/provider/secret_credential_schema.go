@@ -18,7 +18,7 @@ import (
 // later version's UpgradeState can refer to it).
 func secretCredentialSchemaV0() schema.Schema {
 	return schema.Schema{
-		Description: "An ICA storage credential (\"secret credential\" in the ICA UI) holding an AWS access key, which " +
+		MarkdownDescription: "An ICA storage credential (\"secret credential\" in the ICA UI) holding an AWS access key, which " +
 			"ICA storage configurations use to reach a bucket. ICA has no delete API: destroying this resource only " +
 			"removes it from Terraform state (with a warning), and creating one whose name already exists in ICA adopts " +
 			"that credential and replaces its secrets. Use `secret_access_key_wo` (Terraform >= 1.11) to keep the " +
@@ -31,22 +31,22 @@ func secretCredentialSchemaV0() schema.Schema {
 			},
 			"name": schema.StringAttribute{
 				Required: true,
-				Description: "Credential name: 1 to 150 characters of `a-z`, `A-Z`, `0-9`, `_` and `-`. Changing it " +
+				MarkdownDescription: "Credential name: 1 to 150 characters of `a-z`, `A-Z`, `0-9`, `_` and `-`. Changing it " +
 					"creates (or adopts) another credential; the old one stays in ICA.",
 				Validators:    []validator.String{credentialNameValidator()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"type": schema.StringAttribute{
-				Optional:      true,
-				Computed:      true,
-				Default:       stringdefault.StaticString(ica.CredentialTypeAWSUser),
-				Description:   "Credential type. ICA's API knows only `AWS_USER` (an IAM user's access key).",
-				Validators:    []validator.String{stringvalidator.OneOf(ica.CredentialTypeAWSUser)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(ica.CredentialTypeAWSUser),
+				MarkdownDescription: "Credential type. ICA's API knows only `AWS_USER` (an IAM user's access key).",
+				Validators:          []validator.String{stringvalidator.OneOf(ica.CredentialTypeAWSUser)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"access_key_id": schema.StringAttribute{
 				Required: true,
-				Description: "AWS access key id of the IAM user ICA acts as. A change sends the key id and secret to " +
+				MarkdownDescription: "AWS access key id of the IAM user ICA acts as. A change sends the key id and secret to " +
 					"ICA (`:updateSecrets`) without replacing the credential. ICA never returns it: after import it " +
 					"comes from the configuration, and the first apply sends the secrets once.",
 				Validators: []validator.String{accessKeyIDValidator()},
@@ -55,14 +55,14 @@ func secretCredentialSchemaV0() schema.Schema {
 				Optional:  true,
 				WriteOnly: true,
 				Sensitive: true,
-				Description: "AWS secret access key, write-only: sent to ICA but never stored in plan or state " +
+				MarkdownDescription: "AWS secret access key, write-only: sent to ICA but never stored in plan or state " +
 					"(Terraform >= 1.11). Because Terraform cannot see a change to it, bump " +
 					"`secret_access_key_wo_version` to send a new value. Exactly one of this and `secret_access_key`.",
 				Validators: []validator.String{secretValidator()},
 			},
 			"secret_access_key_wo_version": schema.Int64Attribute{
 				Optional: true,
-				Description: "Any change of this number sends `secret_access_key_wo` (and `access_key_id`) to ICA " +
+				MarkdownDescription: "Any change of this number sends `secret_access_key_wo` (and `access_key_id`) to ICA " +
 					"again. Only with `secret_access_key_wo`.",
 				Validators: []validator.Int64{
 					int64validator.AlsoRequires(path.MatchRoot("secret_access_key_wo")),
@@ -71,7 +71,7 @@ func secretCredentialSchemaV0() schema.Schema {
 			"secret_access_key": schema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,
-				Description: "AWS secret access key, for Terraform < 1.11. It is stored (marked sensitive) in the state: " +
+				MarkdownDescription: "AWS secret access key, for Terraform < 1.11. It is stored (marked sensitive) in the state: " +
 					"prefer `secret_access_key_wo`. A change is sent to ICA. Exactly one of this and `secret_access_key_wo`.",
 				Validators: []validator.String{secretValidator()},
 			},

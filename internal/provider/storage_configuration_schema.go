@@ -22,7 +22,7 @@ import (
 func storageConfigurationSchemaV0(ctx context.Context) schema.Schema {
 	replaceNote := " Changing it creates (or adopts) another configuration; the old one stays in ICA."
 	return schema.Schema{
-		Description: "An ICA storage configuration: a bucket (and optional prefix) that ICA projects in one ICA region " +
+		MarkdownDescription: "An ICA storage configuration: a bucket (and optional prefix) that ICA projects in one ICA region " +
 			"can use, reached with an ICA storage credential. ICA validates it asynchronously (status `INITIALIZING`, " +
 			"then `OK` or `ERROR`); by default the apply waits for that. ICA has no update or delete API: every " +
 			"setting forces a new configuration, destroying it only removes it from Terraform state (with a warning), " +
@@ -36,7 +36,7 @@ func storageConfigurationSchemaV0(ctx context.Context) schema.Schema {
 			},
 			"name": schema.StringAttribute{
 				Required: true,
-				Description: "Configuration name: 3 to 15 characters of `a-z`, `0-9`, `.` and `-`, starting and ending " +
+				MarkdownDescription: "Configuration name: 3 to 15 characters of `a-z`, `0-9`, `.` and `-`, starting and ending " +
 					"with a letter or digit." + replaceNote,
 				Validators:    []validator.String{storageConfigurationNameValidator()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
@@ -49,7 +49,7 @@ func storageConfigurationSchemaV0(ctx context.Context) schema.Schema {
 			},
 			"credential_id": schema.StringAttribute{
 				Required: true,
-				Description: "UUID of the ICA storage credential ICA uses to reach the bucket, e.g. " +
+				MarkdownDescription: "UUID of the ICA storage credential ICA uses to reach the bucket, e.g. " +
 					"`ica_secret_credential.x.id` or `ica_s3_connection.x.credential_id`." + replaceNote +
 					" ICA does not document which credential an existing configuration uses, so after import this " +
 					"comes from the configuration without forcing replacement.",
@@ -62,7 +62,7 @@ func storageConfigurationSchemaV0(ctx context.Context) schema.Schema {
 			},
 			"region_id": schema.StringAttribute{
 				Required: true,
-				Description: "UUID of the ICA region whose projects use the bucket, e.g. `data.ica_region.x.id`. The " +
+				MarkdownDescription: "UUID of the ICA region whose projects use the bucket, e.g. `data.ica_region.x.id`. The " +
 					"bucket (and KMS key) must be in that region's AWS region." + replaceNote,
 				Validators:    []validator.String{uuidValidator("ICA region id")},
 				PlanModifiers: []planmodifier.String{replaceIf(sameUUID, "Replaces the configuration when the region changes.")},
@@ -75,7 +75,7 @@ func storageConfigurationSchemaV0(ctx context.Context) schema.Schema {
 			},
 			"prefix": schema.StringAttribute{
 				Optional: true,
-				Description: "Folder in the bucket that ICA uses, e.g. `ica`; `ica` and `ica/` mean the same (ICA " +
+				MarkdownDescription: "Folder in the bucket that ICA uses, e.g. `ica`; `ica` and `ica/` mean the same (ICA " +
 					"stores `ica/`). Leading `/`, `./`, `..` and empty segments are refused. Without it ICA uses the " +
 					"whole bucket, which ICA's documentation advises against. The state keeps the spelling it first had (after " +
 					"import ICA's, `ica/`); the other spelling plans no change." +
@@ -85,14 +85,14 @@ func storageConfigurationSchemaV0(ctx context.Context) schema.Schema {
 			},
 			"sse_algorithm": schema.StringAttribute{
 				Optional: true,
-				Description: "Server-side encryption ICA asks for when writing: `AES256` (SSE-S3) or `aws:kms` (SSE-KMS), " +
+				MarkdownDescription: "Server-side encryption ICA asks for when writing: `AES256` (SSE-S3) or `aws:kms` (SSE-KMS), " +
 					"compared case-insensitively." + replaceNote,
 				Validators:    []validator.String{stringvalidator.OneOfCaseInsensitive(icaobjects.SSEAES256, icaobjects.SSEKMS)},
 				PlanModifiers: []planmodifier.String{replaceIf(sameSSE, "Replaces the configuration when the encryption changes.")},
 			},
 			"sse_kms_key_arn": schema.StringAttribute{
 				Optional: true,
-				Description: "ARN of the KMS key for `aws:kms`; only with `sse_algorithm = \"aws:kms\"`. The key must be " +
+				MarkdownDescription: "ARN of the KMS key for `aws:kms`; only with `sse_algorithm = \"aws:kms\"`. The key must be " +
 					"in the bucket's region." + replaceNote,
 				Validators:    []validator.String{kmsKeyARNValidator()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
@@ -106,26 +106,26 @@ func storageConfigurationSchemaV0(ctx context.Context) schema.Schema {
 			},
 			"revalidate_trigger": schema.StringAttribute{
 				Optional: true,
-				Description: "Any change asks ICA to validate the configuration again (`:validate`) and, with " +
+				MarkdownDescription: "Any change asks ICA to validate the configuration again (`:validate`) and, with " +
 					"`wait_for_ok`, waits for the result: use it after fixing the AWS side of a configuration in `ERROR`.",
 			},
 			"wait_for_ok": schema.BoolAttribute{
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
-				Description: "Wait until ICA has validated the configuration (status leaves `INITIALIZING`), bounded by " +
+				MarkdownDescription: "Wait until ICA has validated the configuration (status leaves `INITIALIZING`), bounded by " +
 					"`timeouts`, and fail with ICA's `error_message` when it is `ERROR`. Default true.",
 			},
 			"status": schema.StringAttribute{
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{keepStatusUnlessRevalidated()},
-				Description: "ICA's validation status: `INITIALIZING`, `OK` or `ERROR`. ICA keeps checking, so it can " +
+				MarkdownDescription: "ICA's validation status: `INITIALIZING`, `OK` or `ERROR`. ICA keeps checking, so it can " +
 					"turn `ERROR` later (e.g. when the access key is deleted); a refresh shows that.",
 			},
 			"error_message": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Why ICA reports `ERROR`; null otherwise.",
-				PlanModifiers: []planmodifier.String{keepStatusUnlessRevalidated()},
+				Computed:            true,
+				MarkdownDescription: "Why ICA reports `ERROR`; null otherwise.",
+				PlanModifiers:       []planmodifier.String{keepStatusUnlessRevalidated()},
 			},
 			"is_default": schema.BoolAttribute{
 				Computed:      true,
@@ -134,7 +134,14 @@ func storageConfigurationSchemaV0(ctx context.Context) schema.Schema {
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": settleTimeoutsBlock(ctx),
+			"timeouts": timeoutsBlock(ctx, "How long to wait for ICA to validate the configuration.", timeouts.Opts{
+				Create: true,
+				Update: true,
+				CreateDescription: "How long create may take, including the wait for ICA's validation (`wait_for_ok`), " +
+					"as a duration such as `30m`. Default `20m`.",
+				UpdateDescription: "How long an update may take, including the wait for ICA's validation after a " +
+					"`revalidate_trigger` change, as a duration such as `30m`. Default `20m`.",
+			}),
 		},
 	}
 }
@@ -164,19 +171,4 @@ func (keepStatusModifier) PlanModifyString(ctx context.Context, req planmodifier
 	if !resp.Diagnostics.HasError() && planned.Equal(prior) {
 		resp.PlanValue = req.StateValue
 	}
-}
-
-// settleTimeoutsBlock is the timeouts block, described for the registry docs like every other part of
-// the schema (the timeouts library leaves the block itself undescribed).
-func settleTimeoutsBlock(ctx context.Context) schema.Block {
-	block := timeouts.Block(ctx, timeouts.Opts{
-		Create: true,
-		Update: true,
-		CreateDescription: "How long create may take, including the wait for ICA's validation (`wait_for_ok`), " +
-			"as a duration such as `30m`. Default `20m`.",
-		UpdateDescription: "How long an update may take, including the wait for ICA's validation after a " +
-			"`revalidate_trigger` change, as a duration such as `30m`. Default `20m`.",
-	}).(schema.SingleNestedBlock)
-	block.Description = "How long to wait for ICA to validate the configuration."
-	return block
 }
