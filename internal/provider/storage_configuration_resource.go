@@ -31,8 +31,6 @@ func NewStorageConfigurationResource() resource.Resource { return &storageConfig
 
 type storageConfigurationResource struct {
 	data *ProviderData
-	// poll is how often the wait for ICA's validation asks (zero: icaobjects' defaults).
-	poll icaobjects.Poll
 }
 
 const configurationUIHint = "ICA has no API to delete or change storage configurations: remove it by hand in the " +
@@ -203,7 +201,7 @@ func (r *storageConfigurationResource) adopt(ctx context.Context, spec icaobject
 }
 
 func (r *storageConfigurationResource) waitSettled(ctx context.Context, id string) (*ica.StorageConfiguration, error) {
-	return icaobjects.WaitSettled(ctx, r.data.ICA, id, r.poll)
+	return icaobjects.WaitSettled(ctx, r.data.ICA, id, icaobjects.Poll{})
 }
 
 func (r *storageConfigurationResource) addSettleError(diags *diag.Diagnostics, name, id string, timeout time.Duration, err error) {
