@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/wait"
 )
 
 // ErrStillInitializing is returned when the context ends while ICA is still validating.
@@ -45,30 +46,28 @@ func WaitSettled(ctx context.Context, api StatusReader, id string, poll Poll) (*
 		maxInterval = 15 * time.Second
 	}
 	start := time.Now()
-	for {
+	var last *ica.StorageConfiguration
+	err := wait.Poll(ctx, wait.Backoff{Initial: interval, Max: maxInterval, Factor: 1.5}, func(_ int, next time.Duration) (bool, error) {
 		sc, err := api.GetStorageConfiguration(ctx, id)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ErrStillInitializing
-			}
-			return nil, err
+			return false, err
 		}
+		last = sc
 		switch sc.Status {
 		case ica.StatusInitializing:
 			tflog.Info(ctx, "ICA is still validating the storage configuration", map[string]any{
 				"storage_configuration_id": id, "name": sc.Name, "status": sc.Status,
-				"waited": time.Since(start).Round(time.Millisecond).String(), "next_check_in": interval.String(),
+				"waited": time.Since(start).Round(time.Millisecond).String(), "next_check_in": next.String(),
 			})
+			return false, nil
 		case ica.StatusError:
-			return sc, &SettleError{Message: deref(sc.ErrorMessage)}
+			return true, &SettleError{Message: deref(sc.ErrorMessage)}
 		default:
-			return sc, nil
+			return true, nil
 		}
-		select {
-		case <-ctx.Done():
-			return sc, ErrStillInitializing
-		case <-time.After(interval):
-		}
-		interval = min(interval*3/2, maxInterval)
+	})
+	if err != nil && ctx.Err() != nil {
+		return last, ErrStillInitializing
 	}
+	return last, err
 }
