@@ -34,7 +34,7 @@ var (
 )
 
 // timeoutAttrTypes is the object type of the timeouts block (for a null value on import).
-var timeoutAttrTypes = map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType}
+var timeoutAttrTypes = map[string]attr.Type{"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType}
 
 const (
 	defaultConnectionCreateTimeout = 10 * time.Minute
@@ -79,16 +79,34 @@ func (r *s3ConnectionResource) Configure(_ context.Context, req resource.Configu
 	}
 }
 
-// addConnectionError is the one path from a converger error to a diagnostic.
+// addConnectionError is the one path from a converger error to a diagnostic. action is "create",
+// "create-nothing" (a create that made nothing), "update", "read", "import" or "destroy": what is true
+// afterwards differs between them.
 func addConnectionError(diags *diag.Diagnostics, action string, err error) {
-	summary := "Could not " + action + " ICA S3 connection"
-	advice := "Fix the cause above and apply again: the parts already made are recorded in the state and the next apply continues from them."
+	verb, after, timeout := action, "", action
+	switch action {
+	case "create":
+		after = "The parts already made are recorded in the state and the connection is marked tainted: " +
+			"the next apply removes them and creates it again."
+	case "create-nothing":
+		verb, timeout, after = "create", "create", "Nothing was made; apply again."
+	case "update":
+		after = "The parts already changed are recorded in the state and the next apply continues from them."
+	case "read":
+		after = "Nothing was changed; run the command again."
+	case "import":
+		timeout, after = "read", "Nothing was imported; import again."
+	case "destroy":
+		timeout, after = "delete", "What is not yet removed stays in the state and the next destroy continues from it."
+	}
+	summary := "Could not " + verb + " ICA S3 connection"
+	advice := "Fix the cause above. " + after
 	var apiErr *ica.APIError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		advice = "The operation ran out of time; raise the resource's timeouts or apply again (progress so far is recorded)."
+		advice = fmt.Sprintf("The operation ran out of time; raise timeouts { %s } or try again. %s", timeout, after)
 	case errors.As(err, &apiErr) || errors.Is(err, ica.ErrNoCredentials):
-		advice = icaErrorAdvice(err) + " The parts already made are recorded and the next apply continues from them."
+		advice = icaErrorAdvice(err) + " " + after
 	}
 	diags.AddError(summary, fmt.Sprintf("%s: %s. %s", summary, trimDot(err.Error()), advice))
 }
@@ -101,6 +119,8 @@ func trimDot(s string) string {
 }
 
 func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	ctx, cancel := withReadDefault(ctx)
+	defer cancel()
 	if req.Plan.Raw.IsNull() {
 		r.warnDestroy(ctx, req, resp)
 		return
@@ -208,12 +228,9 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddAttributeWarning(pathBucket, "Could not read the bucket's region",
-			fmt.Sprintf("Reading the region of S3 bucket %q failed, so region checks run at apply instead: %v", bucket, err))
-		plan.PolicyJSON = types.StringUnknown()
-		if creating {
-			plan.AWSRegion = types.StringUnknown()
-		}
+		// An error, not unknown values: at apply Terraform plans again, and values that were known at plan
+		// time must not turn unknown (Terraform would call that a bug in the provider).
+		addPlanAWSError(&resp.Diagnostics, "the region of S3 bucket "+fmt.Sprintf("%q", bucket), err)
 		return
 	}
 	plan.AWSRegion = types.StringValue(region)
@@ -237,7 +254,7 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 	}
 	desired, err := r.conv.DesiredPolicy(ctx, connection.Spec{Bucket: bucket, Prefix: normPrefix, KMSKeyARN: plan.KMSKeyARN.ValueString()})
 	if err != nil {
-		plan.PolicyJSON = types.StringUnknown()
+		addPlanAWSError(&resp.Diagnostics, "the versioning of S3 bucket "+fmt.Sprintf("%q", bucket), err)
 		return
 	}
 	if !creating && known(state.PolicyJSON) && policiesEquivalent(state.PolicyJSON.ValueString(), desired) {
@@ -245,6 +262,13 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 	} else {
 		plan.PolicyJSON = types.StringValue(desired)
 	}
+}
+
+// addPlanAWSError fails a plan whose checks could not read what from AWS.
+func addPlanAWSError(diags *diag.Diagnostics, what string, err error) {
+	diags.AddAttributeError(pathBucket, "Could not read from AWS to plan the connection",
+		fmt.Sprintf("Reading %s failed: %s. The plan needs it to check the bucket's region and to compute the IAM "+
+			"policy. Nothing was changed; fix the cause and run the command again.", what, trimDot(err.Error())))
 }
 
 // warnDestroy says what destroy leaves behind: the ICA credential (no delete API), and storage
@@ -361,10 +385,11 @@ func (r *s3ConnectionResource) save(ctx context.Context, m *s3ConnectionModel, p
 		diags.AddWarning("Existing object adopted", fmt.Sprintf("Connection of bucket %q: %s.", m.Bucket.ValueString(), note))
 	}
 	if err != nil {
-		addConnectionError(diags, action, err)
 		if action == "create" && st.UserARN == "" && st.PolicyARN == "" && !st.CORSRule && st.CredentialID == "" {
+			addConnectionError(diags, "create-nothing", err)
 			return
 		}
+		addConnectionError(diags, action, err)
 		// Record what really happened, so the next plan shows what is still to do.
 		m.Tags = tagsValue(st.Tags, prior.Tags)
 		m.ShareCredential = types.BoolValue(st.Shared)
@@ -391,6 +416,10 @@ func (r *s3ConnectionResource) Read(ctx context.Context, req resource.ReadReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	st, err := r.conv.Read(ctx, spec, prior)
 	if err != nil {
 		addConnectionError(&resp.Diagnostics, "read", err)
@@ -453,6 +482,8 @@ func (r *s3ConnectionResource) ImportState(ctx context.Context, req resource.Imp
 		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import an ica_s3_connection.")
 		return
 	}
+	ctx, cancel := withReadDefault(ctx)
+	defer cancel()
 	im, err := r.conv.Import(ctx, bucket, user, credential)
 	if err != nil {
 		addConnectionError(&resp.Diagnostics, "import", err)
