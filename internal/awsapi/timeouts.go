@@ -61,7 +61,7 @@ func (e *NoAnswerError) Error() string {
 		"NO_PROXY), that a VPC endpoint for %s lets this machine through, or raise aws { request_timeout } if AWS is only slow",
 		e.Service)
 	if e.MayExist {
-		what += "; the call may have taken effect: the next apply finds what it made and continues from there"
+		what += "; the call may have taken effect: the next apply finds what it made"
 	}
 	return what
 }

@@ -103,7 +103,7 @@ func TestStalledWriteIsNotRetried(t *testing.T) {
 	if count.Load() != 1 {
 		t.Fatalf("requests = %d, want 1: a CreateAccessKey that got no answer may have made a key", count.Load())
 	}
-	for _, want := range []string{"did not answer CreateAccessKey within 300ms", "may have taken effect", "next apply finds what it made"} {
+	for _, want := range []string{"did not answer CreateAccessKey within 300ms", "may have taken effect", "the next apply finds what it made"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)
 		}
