@@ -204,7 +204,9 @@ func TestHangApply(t *testing.T) {
 		want  func(e *hangEnv) []string
 	}{
 		{"aws everything", func(e *hangEnv) { e.hangAWS(awsproxy.Fault{}) },
-			func(e *hangEnv) []string { return append([]string{awsAt(e), "Could not read from AWS to plan the connection"}, awsNoAnswer...) }},
+			func(e *hangEnv) []string {
+				return append([]string{awsAt(e), "Could not read from AWS to plan the connection"}, awsNoAnswer...)
+			}},
 		{"aws CreateUser before it is made", func(e *hangEnv) { e.hangAWS(awsproxy.Fault{Service: "iam", Operation: "CreateUser"}) },
 			func(e *hangEnv) []string {
 				return append([]string{"IAM " + awsAt(e), "did not answer CreateUser", "may have taken effect"}, awsNoAnswer...)
