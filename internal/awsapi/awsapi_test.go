@@ -11,10 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/awsapi"
 	"github.com/ica-tf/terraform-provider-ica/internal/connection"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
 func TestMain(m *testing.M) { acctest.Main(m) }

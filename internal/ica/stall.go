@@ -50,8 +50,7 @@ func (e *NoAnswerError) Unwrap() error { return ErrNoAnswer }
 // remembers it for the endpoint), or nil when err is something else, such as the caller's own
 // cancellation.
 func (c *Client) noAnswer(ctx context.Context, req request, attempts int, err error) error {
-	var netErr net.Error
-	if ctx.Err() != nil || !errors.As(err, &netErr) || !netErr.Timeout() {
+	if !attemptTimedOut(ctx, err) {
 		return nil
 	}
 	stall := &NoAnswerError{
@@ -64,6 +63,12 @@ func (c *Client) noAnswer(ctx context.Context, req request, attempts int, err er
 	}
 	c.mu.Unlock()
 	return stall
+}
+
+// attemptTimedOut reports whether err is an attempt's own time limit, not the caller's cancellation.
+func attemptTimedOut(ctx context.Context, err error) bool {
+	var netErr net.Error
+	return ctx.Err() == nil && errors.As(err, &netErr) && netErr.Timeout()
 }
 
 // stalledBefore fails a call at once when an earlier call to the endpoint got no answer in time.
