@@ -66,6 +66,10 @@ func icaErrorAdvice(err error) string {
 		return "Configure ICA credentials: set api_key or access_token in the provider block, or the " +
 			EnvAPIKey + " or " + EnvAccessToken + " environment variable."
 	}
+	if errors.Is(err, ica.ErrNoAnswer) {
+		// The error itself says what to check.
+		return "Run the command again once ICA answers."
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return "The operation ran out of time; raise the resource's timeouts or retry the apply."
 	}

@@ -81,7 +81,7 @@ func (r *s3ConnectionResource) Configure(_ context.Context, req resource.Configu
 
 // addConnectionError is the one path from a converger error to a diagnostic. action is "create",
 // "create-nothing" (a create that made nothing), "update", "read", "import" or "destroy": what is true
-// afterwards differs between them.
+// afterwards, and which timeout applies, differ between them.
 func addConnectionError(diags *diag.Diagnostics, action string, err error) {
 	verb, after, timeout := action, "", action
 	switch action {
@@ -95,7 +95,7 @@ func addConnectionError(diags *diag.Diagnostics, action string, err error) {
 	case "read":
 		after = "Nothing was changed; run the command again."
 	case "import":
-		timeout, after = "read", "Nothing was imported; import again."
+		timeout, after = "", "Nothing was imported; import again."
 	case "destroy":
 		timeout, after = "delete", "What is not yet removed stays in the state and the next destroy continues from it."
 	}
@@ -103,6 +103,9 @@ func addConnectionError(diags *diag.Diagnostics, action string, err error) {
 	advice := "Fix the cause above. " + after
 	var apiErr *ica.APIError
 	switch {
+	case errors.Is(err, context.DeadlineExceeded) && timeout == "":
+		// Import has no timeouts block: it runs under the read default.
+		advice = fmt.Sprintf("The operation ran out of time (%s); try again. %s", defaultReadTimeout, after)
 	case errors.Is(err, context.DeadlineExceeded):
 		advice = fmt.Sprintf("The operation ran out of time; raise timeouts { %s } or try again. %s", timeout, after)
 	case errors.As(err, &apiErr) || errors.Is(err, ica.ErrNoCredentials):
