@@ -11,6 +11,8 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/connection"
 )
 
 // DefaultRequestTimeout bounds each AWS request attempt. S3 and IAM control-plane calls answer in well
@@ -19,8 +21,9 @@ import (
 const DefaultRequestTimeout = 30 * time.Second
 
 // ErrNoAnswer is wrapped by the error of every AWS call that got no answer within the request timeout,
-// and of every later call to the same endpoint, which is then not sent.
-var ErrNoAnswer = errors.New("AWS did not answer in time")
+// and of every later call to the same endpoint, which is then not sent. It is the converger's own
+// sentinel, so its waiting loops stop at a stalled endpoint.
+var ErrNoAnswer = connection.ErrNoAnswer
 
 // nonIdempotent are the writes that, repeated after a lost answer, would make a second object. They are
 // not retried after a timeout: the converger finds what the first attempt made on the next apply

@@ -749,6 +749,9 @@ func (c *Converger) waitForKey(ctx context.Context, user string, key NewAccessKe
 			}
 			return nil
 		}
+		if errors.Is(err, ErrNoAnswer) {
+			return stepErr("waiting for new access key "+key.ID+" of IAM user", quote(user), err)
+		}
 		// IAM is eventually consistent: a new key can take seconds to work. Say so while waiting.
 		tflog.Info(ctx, "Waiting for the new access key to work (AWS IAM is eventually consistent)", map[string]any{
 			"iam_user": user, "access_key_id": key.ID, "attempt": attempt, "next_check_in": delay.String(),

@@ -30,6 +30,10 @@ var ErrAlreadyExists = errors.New("already exists")
 // or has non-default versions).
 var ErrDeleteConflict = errors.New("delete conflict")
 
+// ErrNoAnswer is wrapped by adapters when an endpoint did not answer within its time limit (and is then
+// not called again by the process): a waiting loop stops instead of polling it until the operation's timeout.
+var ErrNoAnswer = errors.New("the endpoint did not answer in time")
+
 // S3 is the bucket side. Implementations route each call to the bucket's own region.
 type S3 interface {
 	BucketRegion(ctx context.Context, bucket string) (string, error)
