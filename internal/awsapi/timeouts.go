@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -74,6 +76,7 @@ func (e *NoAnswerError) Unwrap() error { return ErrNoAnswer }
 // call is what the attempts of one AWS operation learned, for the error of the whole call.
 type call struct {
 	service, operation, endpoint string
+	bucket                       string // of an S3 call: virtual-hosted requests carry it in the host
 	attempts                     int
 	timedOut                     bool // the last attempt got no answer in time
 	skipped                      *NoAnswerError
@@ -87,7 +90,7 @@ type callKey struct{}
 func (c *Clients) boundCalls(stack *middleware.Stack) error {
 	if err := stack.Initialize.Add(middleware.InitializeMiddlewareFunc("icaBoundCall",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			info := &call{}
+			info := &call{bucket: bucketOf(in.Parameters)}
 			out, md, err := next.HandleInitialize(middleware.WithStackValue(ctx, callKey{}, info), in)
 			if err == nil || ctx.Err() != nil {
 				return out, md, err
@@ -128,7 +131,32 @@ func (c *Clients) boundCalls(stack *middleware.Stack) error {
 		}), middleware.After)
 }
 
-func stallKey(service, endpoint string) string { return service + " " + endpoint }
+// stallKey names the endpoint of a call. A virtual-hosted S3 request goes to BUCKET.s3.REGION.amazonaws.com:
+// the bucket's label is left out, so one stalled S3 endpoint is one endpoint for every bucket.
+func stallKey(info *call) string {
+	endpoint := info.endpoint
+	if info.bucket != "" {
+		scheme, host, _ := strings.Cut(endpoint, "://")
+		endpoint = scheme + "://" + strings.TrimPrefix(host, info.bucket+".")
+	}
+	return info.service + " " + endpoint
+}
+
+// bucketOf is the Bucket field of an S3 operation's input, "" for other inputs.
+func bucketOf(input any) string {
+	v := reflect.ValueOf(input)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return ""
+	}
+	f := v.Elem().FieldByName("Bucket")
+	if !f.IsValid() || !f.CanInterface() {
+		return ""
+	}
+	if b, ok := f.Interface().(*string); ok && b != nil {
+		return *b
+	}
+	return ""
+}
 
 // stall remembers the endpoint as stalled and returns the call's error.
 func (c *Clients) stall(info *call) error {
@@ -138,8 +166,8 @@ func (c *Clients) stall(info *call) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.stalled[stallKey(info.service, info.endpoint)]; !ok {
-		c.stalled[stallKey(info.service, info.endpoint)] = e
+	if _, ok := c.stalled[stallKey(info)]; !ok {
+		c.stalled[stallKey(info)] = e
 	}
 	return e
 }
@@ -148,7 +176,7 @@ func (c *Clients) stall(info *call) error {
 func (c *Clients) stalledBefore(info *call) *NoAnswerError {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.stalled[stallKey(info.service, info.endpoint)]
+	e, ok := c.stalled[stallKey(info)]
 	if !ok {
 		return nil
 	}
