@@ -128,7 +128,7 @@ func (p *icaProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional: true,
-				Description: fmt.Sprintf("How long each ICA request attempt may wait for its answer, as a duration such "+
+				MarkdownDescription: fmt.Sprintf("How long each ICA request attempt may wait for its answer, as a duration such "+
 					"as `30s`. Default `%s`. An attempt that gets no answer in time is retried when it is a read (up to "+
 					"`max_retries`), so a call costs at most request_timeout × (max_retries + 1) plus the backoff; after "+
 					"that the provider sends nothing more to ICA in this run, and the error names the endpoint.",
@@ -167,7 +167,7 @@ func (p *icaProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					},
 					"request_timeout": schema.StringAttribute{
 						Optional: true,
-						Description: fmt.Sprintf("How long each AWS request attempt (S3, IAM, STS) and each fetch of "+
+						MarkdownDescription: fmt.Sprintf("How long each AWS request attempt (S3, IAM, STS) and each fetch of "+
 							"credentials may take, as a duration such as `30s`. Default `%s`. A read that gets no answer "+
 							"in time is retried by the AWS SDK (3 attempts by default); a write that may have happened "+
 							"(CreateUser, CreatePolicy, CreateAccessKey) is not, and the next apply finds what it made. "+
