@@ -36,6 +36,9 @@ func SecretSHA256(secret string) string {
 //	GET    /_emulator/credentials              stored credentials (secret as SHA-256)
 //	DELETE /_emulator/credentials/{id}         make a credential vanish, as if deleted in the ICA UI
 //	DELETE /_emulator/storageConfigurations/{id}  same for a storage configuration
+//	GET    /_emulator/projects                 every project, hidden ones included
+//	DELETE /_emulator/projects/{id}            a project vanishes (ICA cannot delete; for drift tests)
+//	POST   /_emulator/storageBundles           add a storage bundle to a region
 //	GET    /_emulator/faults                   active fault rules (count = what is left)
 //	POST   /_emulator/faults                   add a fault rule (see Fault)
 //	DELETE /_emulator/faults                   remove every fault rule
@@ -45,6 +48,9 @@ func (e *Emulator) controlRoutes() *http.ServeMux {
 	handle(mux, controlPrefix+"credentials", methods{http.MethodGet: e.controlCredentials}, nil)
 	handle(mux, controlPrefix+"credentials/{id}", methods{http.MethodDelete: e.vanish(e.credentialKind())}, nil)
 	handle(mux, controlPrefix+"storageConfigurations/{id}", methods{http.MethodDelete: e.vanish(e.configKind())}, nil)
+	handle(mux, controlPrefix+"projects", methods{http.MethodGet: e.controlProjects}, nil)
+	handle(mux, controlPrefix+"projects/{id}", methods{http.MethodDelete: e.vanish(e.projectKind())}, nil)
+	handle(mux, controlPrefix+"storageBundles", methods{http.MethodPost: e.addBundle}, nil)
 	handle(mux, controlPrefix+"faults", methods{
 		http.MethodGet:    func(w http.ResponseWriter, _ *http.Request) { writeControlJSON(w, http.StatusOK, e.faults.list()) },
 		http.MethodPost:   e.addFault,
@@ -83,14 +89,22 @@ func (e *Emulator) controlCredentials(w http.ResponseWriter, _ *http.Request) {
 	writeControlJSON(w, http.StatusOK, out)
 }
 
-func (e *Emulator) addFault(w http.ResponseWriter, r *http.Request) {
-	var f Fault
+// decodeControl reads a control's JSON body into v, answering a 400 itself when it cannot.
+func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err == nil {
-		err = json.Unmarshal(body, &f)
+		err = json.Unmarshal(body, v)
 	}
 	if err != nil {
-		writeProblem(w, r, http.StatusBadRequest, "The fault is not valid JSON: "+err.Error(), nil)
+		writeProblem(w, r, http.StatusBadRequest, "The body is not valid JSON: "+err.Error(), nil)
+		return false
+	}
+	return true
+}
+
+func (e *Emulator) addFault(w http.ResponseWriter, r *http.Request) {
+	var f Fault
+	if !decodeControl(w, r, &f) {
 		return
 	}
 	rule, bad := parseFault(f)

@@ -75,6 +75,8 @@ type Emulator struct {
 	requests []*ControlRequest
 	creds    []*credential    // creation order
 	configs  []*storageConfig // creation order
+	bundles  []*storageBundle // regions' defaults first
+	projects []*project       // creation order
 	faults   *faultSet
 
 	api      *http.ServeMux // apiRoutes
@@ -107,6 +109,7 @@ func New(opts Options) *Emulator {
 		s3HTTP:    &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 4}},
 	}
 	e.regions = buildRegions(stableID("ica-user:system"), stableID("ica-tenant:system"))
+	e.bundles = defaultBundles(e.regions)
 	e.api, e.controls = e.apiRoutes(), e.controlRoutes()
 	return e
 }

@@ -71,6 +71,12 @@ func (e *Emulator) apiRoutes() *http.ServeMux {
 		"validate": {http.MethodPost: e.validateConfig},
 		"share":    {http.MethodPost: e.share(e.configKind())},
 	}.ServeHTTP))
+	handle(mux, "/api/storageBundles", methods{http.MethodGet: e.listBundles}, authed)
+	handle(mux, "/api/projects", methods{http.MethodGet: e.listProjects, http.MethodPost: e.createProject}, authed)
+	mux.HandleFunc("/api/projects/{item}", authed(verbs{
+		"":     {http.MethodGet: e.getProject, http.MethodPut: e.updateProject},
+		"hide": {http.MethodPost: e.hideProject},
+	}.ServeHTTP))
 	mux.HandleFunc("/", authed(writeNotFoundRoute))
 	return mux
 }
