@@ -87,9 +87,13 @@ func TestProjectsAgainstEmulator(t *testing.T) {
 		t.Error("a bundle of another region was accepted")
 	}
 
-	// The undocumented subfolder endpoint: the emulator does not serve it, which reads as unknown.
-	if sub, known, err := c.ProjectSubfolder(ctx, p.ID); err != nil || known || sub != "" {
-		t.Errorf("ProjectSubfolder = %q, %v, %v; want unknown", sub, known, err)
+	// The undocumented subfolder endpoint, and an ICA without it (404: unknown).
+	if sub, known, err := c.ProjectSubfolder(ctx, p.ID); err != nil || !known || sub != "runs" {
+		t.Errorf("ProjectSubfolder = %q, %v, %v; want runs", sub, known, err)
+	}
+	bare := emulatorClient(t, startEmulator(t, icaemulator.Options{NoProjectSubfolder: true}))
+	if sub, known, err := bare.ProjectSubfolder(ctx, p.ID); err != nil || known || sub != "" {
+		t.Errorf("ProjectSubfolder without the endpoint = %q, %v, %v; want unknown", sub, known, err)
 	}
 
 	if err := c.HideProject(ctx, p.ID); err != nil {

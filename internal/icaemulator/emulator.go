@@ -41,6 +41,10 @@ type Options struct {
 	ValidationDelay time.Duration
 	// TokenTTL is the lifetime of JWTs minted by POST /api/tokens; zero means the default, 1h.
 	TokenTTL time.Duration
+	// NoProjectSubfolder makes the undocumented GET /api/projects/{id}/selfManagedStorageConfiguration
+	// answer 404, as an ICA that does not offer it would; by default it answers the project's storage
+	// configuration id and subfolder.
+	NoProjectSubfolder bool
 	// LogRequest, when set, is called after each API request (not the /_emulator/ controls) with the
 	// status answered (0 for a dropped connection); the ica-emulator program prints them.
 	LogRequest func(method, path string, status int)

@@ -445,6 +445,35 @@ func (e *Emulator) hideProject(w http.ResponseWriter, r *http.Request) {
 	writeNoContent(w)
 }
 
+// wireProjectStorage is the emulator's answer to the undocumented GET
+// /api/projects/{id}/selfManagedStorageConfiguration. ICA does not document it; the member names are
+// CreateProject's, a guess that clients must decode tolerantly.
+type wireProjectStorage struct {
+	StorageConfigurationID        string `json:"storageConfigurationId"`
+	StorageConfigurationSubfolder string `json:"storageConfigurationSubfolder"`
+}
+
+func (e *Emulator) projectStorage(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	e.mu.Lock()
+	p, _ := lookup(e.projects, id)
+	var out wireProjectStorage
+	if p != nil && p.config != nil {
+		out = wireProjectStorage{StorageConfigurationID: p.config.id, StorageConfigurationSubfolder: p.subfolder}
+	}
+	e.mu.Unlock()
+	switch {
+	case e.opts.NoProjectSubfolder:
+		writeNotFoundRoute(w, r)
+	case p == nil:
+		writeNotFound(w, r, nounProject, id)
+	case p.config == nil:
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Project %s has no self-managed storage.", id), nil)
+	default:
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
 // ControlProject is one item of GET /_emulator/projects (hidden ones included).
 type ControlProject struct {
 	ID                            string `json:"id"`

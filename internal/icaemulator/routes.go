@@ -73,6 +73,7 @@ func (e *Emulator) apiRoutes() *http.ServeMux {
 	}.ServeHTTP))
 	handle(mux, "/api/storageBundles", methods{http.MethodGet: e.listBundles}, authed)
 	handle(mux, "/api/projects", methods{http.MethodGet: e.listProjects, http.MethodPost: e.createProject}, authed)
+	handle(mux, "/api/projects/{id}/selfManagedStorageConfiguration", methods{http.MethodGet: e.projectStorage}, authed)
 	mux.HandleFunc("/api/projects/{item}", authed(verbs{
 		"":     {http.MethodGet: e.getProject, http.MethodPut: e.updateProject},
 		"hide": {http.MethodPost: e.hideProject},
