@@ -321,6 +321,7 @@ func (p *icaProvider) Resources(context.Context) []func() resource.Resource {
 		NewSecretCredentialResource,
 		NewStorageConfigurationResource,
 		NewS3ConnectionResource,
+		NewProjectResource,
 	}
 }
 
@@ -329,5 +330,7 @@ func (p *icaProvider) DataSources(context.Context) []func() datasource.DataSourc
 		NewRegionsDataSource,
 		NewRegionDataSource,
 		NewS3PolicyDocumentDataSource,
+		NewStorageBundleDataSource,
+		NewStorageBundlesDataSource,
 	}
 }
