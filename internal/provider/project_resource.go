@@ -88,7 +88,12 @@ func (r *projectResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if !creating {
 		var state projectModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if keepEquivalent(&plan.Subfolder, state.Subfolder, sameSubfolder) {
+		kept := keepEquivalent(&plan.Subfolder, state.Subfolder, sameSubfolder)
+		if !projectFieldsChanged(state, plan) && plan.TimeModified.IsUnknown() {
+			// Nothing ICA holds changes (a spelling, the timeouts): no PUT, so time_modified stays.
+			plan.TimeModified, kept = state.TimeModified, true
+		}
+		if kept {
 			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		}
 		if changed := replacedProjectAttributes(state, plan); len(changed) > 0 {
@@ -119,6 +124,16 @@ func (r *projectResource) checkConfigurationRegion(ctx context.Context, plan pro
 				sc.Name, sc.ID, sc.Region.Country.Name, sc.Region.ID, plan.Name.ValueString(), plan.RegionID.ValueString(),
 				plan.RegionID.ValueString(), sc.Region.ID))
 	}
+}
+
+// projectFieldsChanged reports whether an attribute the PUT changes differs between state and plan
+// (or the subfolder is recorded after an import).
+func projectFieldsChanged(state, plan projectModel) bool {
+	return !sameUUID(state.StorageBundleID, plan.StorageBundleID) || !plan.BillingMode.Equal(state.BillingMode) ||
+		!plan.DataSharingEnabled.Equal(state.DataSharingEnabled) || !sameOptional(state.ShortDescription, plan.ShortDescription) ||
+		!sameOptional(state.Information, plan.Information) || !plan.UserTags.Equal(state.UserTags) ||
+		!plan.TechnicalTags.Equal(state.TechnicalTags) || !plan.AnalysisPriority.Equal(state.AnalysisPriority) ||
+		!sameOptional(state.MetadataModelID, plan.MetadataModelID)
 }
 
 // replacedProjectAttributes names the attributes whose change replaces (hides) the project; it mirrors
@@ -321,6 +336,14 @@ func (r *projectResource) Update(ctx context.Context, req resource.UpdateRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	plan.ID = state.ID
+	if !projectFieldsChanged(state, plan) {
+		// Only what ICA does not hold changes (timeouts, the subfolder recorded after an import).
+		plan.URN, plan.Active, plan.OwnerID, plan.TenantID = state.URN, state.Active, state.OwnerID, state.TenantID
+		plan.TimeCreated, plan.TimeModified = state.TimeCreated, state.TimeModified
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
 	var etag string
 	raw, d := req.Private.GetKey(ctx, privateETag)
 	resp.Diagnostics.Append(d...)
@@ -338,7 +361,6 @@ func (r *projectResource) Update(ctx context.Context, req resource.UpdateRequest
 		addICAError(&resp.Diagnostics, "update", "project", state.Name.ValueString(), err)
 		return
 	}
-	plan.ID = state.ID
 	applyProject(ctx, &plan, *p, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
