@@ -143,9 +143,12 @@ func pickBundle(all []ica.StorageBundle, regionID, name string) (*ica.StorageBun
 	case len(matches) == 0:
 		return nil, fmt.Errorf("region %s has no storage bundle named %q. Its bundles: %s. Set bundle_name to one of them",
 			regionID, name, describeBundles(inRegion))
+	case name == "":
+		return nil, fmt.Errorf("region %s has %d storage bundles: %s. Set bundle_name to choose one",
+			regionID, len(matches), describeBundles(matches))
 	default:
-		return nil, fmt.Errorf("region %s has %d storage bundles named %s: %s. Set bundle_name to choose one",
-			regionID, len(matches), orText(fmt.Sprintf("%q", name), "anything"), describeBundles(matches))
+		return nil, fmt.Errorf("region %s has %d storage bundles named %q: %s. Use data.ica_storage_bundles to see them and pass the id to ica_project directly",
+			regionID, len(matches), name, describeBundles(matches))
 	}
 }
 
