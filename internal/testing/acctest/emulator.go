@@ -46,6 +46,8 @@ type Fault struct {
 	Probability float64
 	Delay       time.Duration
 	Drop        bool // close the connection instead of answering
+	// DropResponse serves the request, then closes the connection: the write happened, the answer is lost.
+	DropResponse bool
 }
 
 // MarshalJSON writes the control API's shape: delay as a Go duration string, zero fields left out.
@@ -58,8 +60,9 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 		Probability float64 `json:"probability,omitempty"`
 		Delay       string  `json:"delay,omitempty"`
 		Drop        bool    `json:"drop,omitempty"`
+		DropResp    bool    `json:"dropResponse,omitempty"`
 	}
-	w := wire{Method: f.Method, Path: f.Path, Status: f.Status, Count: f.Count, Probability: f.Probability, Drop: f.Drop}
+	w := wire{Method: f.Method, Path: f.Path, Status: f.Status, Count: f.Count, Probability: f.Probability, Drop: f.Drop, DropResp: f.DropResponse}
 	if f.Delay > 0 {
 		w.Delay = f.Delay.String()
 	}
