@@ -68,3 +68,21 @@ func TestPickBundle(t *testing.T) {
 		}
 	}
 }
+
+func TestPickOne(t *testing.T) {
+	type obj struct{ id, name string }
+	items := []obj{{"A-1", "lab"}, {"b-2", "lab"}, {"c-3", "other"}}
+	id, name := func(o obj) string { return o.id }, func(o obj) string { return o.name }
+	if got, err := pickOne("thing", items, "a-1", "", id, name); err != nil || got.id != "A-1" {
+		t.Errorf("by id = %v, %v", got, err)
+	}
+	if got, err := pickOne("thing", items, "", "other", id, name); err != nil || got.id != "c-3" {
+		t.Errorf("by name = %v, %v", got, err)
+	}
+	if _, err := pickOne("thing", items, "", "lab", id, name); err == nil || !strings.Contains(err.Error(), "2 things named \"lab\": A-1, b-2") {
+		t.Errorf("ambiguous = %v", err)
+	}
+	if _, err := pickOne("thing", items, "", "none", id, name); err == nil || !strings.Contains(err.Error(), `"other" (c-3)`) {
+		t.Errorf("not found = %v", err)
+	}
+}

@@ -332,5 +332,10 @@ func (p *icaProvider) DataSources(context.Context) []func() datasource.DataSourc
 		NewS3PolicyDocumentDataSource,
 		NewStorageBundleDataSource,
 		NewStorageBundlesDataSource,
+		NewStorageConfigurationDataSource,
+		NewStorageConfigurationsDataSource,
+		NewSecretCredentialDataSource,
+		NewSecretCredentialsDataSource,
+		NewProjectDataSource,
 	}
 }
