@@ -16,7 +16,7 @@ func projectsOnConfigurations(ctx context.Context, data *ProviderData, configIDs
 	}
 	var names []string
 	for _, p := range projects {
-		if configIDs[p.StorageConfigurationID()] {
+		if id := p.StorageConfigurationID(); id != "" && configIDs[id] {
 			names = append(names, fmt.Sprintf("%q (%s)", p.Name, p.ID))
 		}
 	}
