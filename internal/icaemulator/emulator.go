@@ -1,5 +1,6 @@
 // Package icaemulator is a stateful, in-memory emulator of the parts of the Illumina Connected Analytics
-// (ICA) REST API that the provider uses: tokens, regions, storage credentials and storage configurations.
+// (ICA) REST API that the provider uses: tokens, regions, storage credentials, storage configurations,
+// storage bundles and projects (projects.go lists the choices made where ICA is silent).
 //
 // It follows ICA's API documentation and published OpenAPI document (its tests validate every response
 // against that document) and returns only the fields the real API returns. It serves the API paths at
