@@ -55,7 +55,7 @@ func (d *projectDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 		return schema.SetAttribute{Computed: true, ElementType: types.StringType, Description: desc}
 	}
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "One visible ICA project by `id` or exact `name`, e.g. one made in the ICA UI. A name several " +
+		Description: "One visible ICA project by `id` or exact `name`, e.g. one made in the ICA UI. A name several " +
 			"visible projects carry is an error listing their UUIDs; a hidden project is not found.",
 		Attributes: map[string]schema.Attribute{
 			"id":                       schema.StringAttribute{Optional: true, Computed: true, Description: "Project UUID. Exactly one of `id` and `name`."},

@@ -27,7 +27,7 @@ func projectSchema(ctx context.Context) schema.Schema {
 			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
 	}
 	return schema.Schema{
-		MarkdownDescription: "An ICA project, optionally on self-managed storage (a storage configuration and a subfolder in it). " +
+		Description: "An ICA project, optionally on self-managed storage (a storage configuration and a subfolder in it). " +
 			"ICA cannot delete or rename projects: destroying the resource **hides** the project, and changing `name`, " +
 			"`region_id`, `storage_configuration_id` or `storage_configuration_subfolder` creates a new project and hides " +
 			"the old one. Updates are a read-modify-write of the whole project guarded by its ETag, so a change made in the " +
@@ -91,7 +91,7 @@ func projectSchema(ctx context.Context) schema.Schema {
 			},
 			"storage_configuration_subfolder": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "The project's folder inside the storage configuration's prefix; required with " +
+				Description: "The project's folder inside the storage configuration's prefix; required with " +
 					"`storage_configuration_id`. Normalised like a prefix (`runs` and `runs/` mean the same); the bucket " +
 					"root, a leading `/`, `./`, `..` and empty segments are refused at plan time. ICA's documented API does " +
 					"not return it, so after import it comes from the configuration without forcing replacement." + projectHiddenNote,

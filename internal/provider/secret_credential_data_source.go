@@ -65,7 +65,7 @@ func (d *secretCredentialsDataSource) Metadata(_ context.Context, req datasource
 
 func (d *secretCredentialDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "One ICA secret (storage) credential by `id` or exact `name`, e.g. one made in the ICA UI. ICA never " +
+		Description: "One ICA secret (storage) credential by `id` or exact `name`, e.g. one made in the ICA UI. ICA never " +
 			"returns the secret, so neither does this. A name several carry is an error listing their UUIDs.",
 		Attributes: secretCredentialLookupAttributes(true),
 	}

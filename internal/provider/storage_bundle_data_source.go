@@ -66,7 +66,7 @@ func (d *storageBundlesDataSource) Configure(_ context.Context, req datasource.C
 
 func (d *storageBundleDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The storage bundle of an ICA region: `ica_project` needs its `id`. ICA's API lists every bundle of " +
+		Description: "The storage bundle of an ICA region: `ica_project` needs its `id`. ICA's API lists every bundle of " +
 			"the tenant without filters, so the region (and, when a region has several, the bundle name) is matched here. " +
 			"An unknown or ambiguous lookup is an error that lists what exists.",
 		Attributes: map[string]schema.Attribute{

@@ -81,7 +81,7 @@ func (d *storageConfigurationsDataSource) Metadata(_ context.Context, req dataso
 
 func (d *storageConfigurationDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "One ICA storage configuration by `id` or exact `name`, typically one made in the ICA UI, to put a " +
+		Description: "One ICA storage configuration by `id` or exact `name`, typically one made in the ICA UI, to put a " +
 			"project on it. An unknown name is an error listing the configurations ICA has; a name several carry is an " +
 			"error listing their UUIDs.",
 		Attributes: storageConfigurationLookupAttributes(true),
