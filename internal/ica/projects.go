@@ -113,12 +113,14 @@ func (c *Client) ListStorageBundles(ctx context.Context) ([]StorageBundle, error
 
 // CreateProject is not retried after an ambiguous failure (ICA may have made the project, and a
 // hidden one is permanent): the caller finds it by name instead.
-func (c *Client) CreateProject(ctx context.Context, in CreateProject) (*Project, error) {
+// The ETag returned is the new project's.
+func (c *Client) CreateProject(ctx context.Context, in CreateProject) (*Project, string, error) {
 	var out Project
-	if err := c.do(ctx, request{method: http.MethodPost, path: "/api/projects", body: in, out: &out}); err != nil {
-		return nil, err
+	var etag string
+	if err := c.do(ctx, request{method: http.MethodPost, path: "/api/projects", body: in, out: &out, etag: &etag}); err != nil {
+		return nil, "", err
 	}
-	return &out, nil
+	return &out, etag, nil
 }
 
 // GetProject returns the project and its ETag (list items carry none).
@@ -191,23 +193,23 @@ func (e *ErrProjectChanged) Error() string {
 // different one (or ICA's 409/412 on the PUT) means someone else changed the project, reported as
 // *ErrProjectChanged rather than overwritten. A changed bundle or metadata model is embedded whole, as
 // the document's Project requires. The PUT is not retried after an ambiguous failure: a repeat would
-// carry a stale ETag.
-func (c *Client) UpdateProject(ctx context.Context, id, expectedETag string, u ProjectUpdate) (*Project, error) {
+// carry a stale ETag. The ETag returned is the updated project's.
+func (c *Client) UpdateProject(ctx context.Context, id, expectedETag string, u ProjectUpdate) (*Project, string, error) {
 	seg, err := pathID("project", id)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var raw map[string]json.RawMessage
 	var etag string
 	if err := c.do(ctx, request{method: http.MethodGet, path: "/api/projects/" + seg, out: &raw, etag: &etag, idempotent: true}); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var current Project
 	if err := remarshal(raw, &current); err != nil {
-		return nil, fmt.Errorf("decoding ICA project %s: %w", id, err)
+		return nil, "", fmt.Errorf("decoding ICA project %s: %w", id, err)
 	}
 	if expectedETag != "" && etag != "" && etag != expectedETag {
-		return nil, &ErrProjectChanged{ID: id, Name: current.Name}
+		return nil, "", &ErrProjectChanged{ID: id, Name: current.Name}
 	}
 	set := func(key string, v any) {
 		b, _ := json.Marshal(v) // strings, bools, slices and decoded JSON only
@@ -222,22 +224,23 @@ func (c *Client) UpdateProject(ctx context.Context, id, expectedETag string, u P
 	if current.StorageBundle == nil || current.StorageBundle.ID != u.StorageBundleID {
 		bundle, err := c.storageBundleJSON(ctx, u.StorageBundleID)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		raw["storageBundle"] = bundle
 	}
 	if err := c.setMetadataModel(ctx, raw, current.MetadataModel, u.MetadataModelID); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var out Project
-	req := request{method: http.MethodPut, path: "/api/projects/" + seg, body: raw, out: &out, ifMatch: etag}
+	var newETag string
+	req := request{method: http.MethodPut, path: "/api/projects/" + seg, body: raw, out: &out, ifMatch: etag, etag: &newETag}
 	if err := c.do(ctx, req); err != nil {
 		if hasStatus(err, http.StatusConflict) || hasStatus(err, http.StatusPreconditionFailed) {
-			return nil, fmt.Errorf("%w (%v)", &ErrProjectChanged{ID: id, Name: current.Name}, err)
+			return nil, "", fmt.Errorf("%w (%v)", &ErrProjectChanged{ID: id, Name: current.Name}, err)
 		}
-		return nil, err
+		return nil, "", err
 	}
-	return &out, nil
+	return &out, newETag, nil
 }
 
 // storageBundleJSON is the bundle as ICA lists it, whole: a PUT must embed every required member.

@@ -53,12 +53,12 @@ func TestProjectsAgainstEmulator(t *testing.T) {
 	in := newProject("Chain Project")
 	sub := "runs"
 	in.StorageConfigurationID, in.StorageConfigurationSubfolder = &cfg.ID, &sub
-	p, err := c.CreateProject(ctx, in)
+	p, created, err := c.CreateProject(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.StorageConfigurationID() != cfg.ID || !p.Active {
-		t.Fatalf("created %+v", p)
+	if p.StorageConfigurationID() != cfg.ID || !p.Active || created == "" {
+		t.Fatalf("created %+v (ETag %q)", p, created)
 	}
 	got, etag, err := c.GetProject(ctx, p.ID)
 	if err != nil || etag == "" || got.Name != "Chain Project" {
@@ -67,23 +67,26 @@ func TestProjectsAgainstEmulator(t *testing.T) {
 
 	// The read-modify-write PUT changes the updatable fields and keeps the rest.
 	desc := "described"
-	updated, err := c.UpdateProject(ctx, p.ID, etag, ica.ProjectUpdate{ShortDescription: &desc, BillingMode: ica.BillingModeTenant,
+	updated, newETag, err := c.UpdateProject(ctx, p.ID, etag, ica.ProjectUpdate{ShortDescription: &desc, BillingMode: ica.BillingModeTenant,
 		DataSharingEnabled: true, Tags: ica.ProjectTags{UserTags: []string{"a"}}, StorageBundleID: icaemulator.StorageBundleID("US"), AnalysisPriority: "LOW"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if newETag == "" || newETag == etag {
+		t.Errorf("the PUT's ETag %q must be new (was %q)", newETag, etag)
 	}
 	if *updated.ShortDescription != desc || updated.BillingMode != ica.BillingModeTenant || *updated.AnalysisPriority != "LOW" ||
 		updated.StorageConfigurationID() != cfg.ID || len(updated.Tags.UserTags) != 1 {
 		t.Errorf("updated %+v", updated)
 	}
 	// The ETag the plan was made from is stale now: a conflict, not an overwrite.
-	_, err = c.UpdateProject(ctx, p.ID, etag, ica.ProjectUpdate{BillingMode: ica.BillingModeProject, StorageBundleID: icaemulator.StorageBundleID("US"), AnalysisPriority: "LOW"})
+	_, _, err = c.UpdateProject(ctx, p.ID, etag, ica.ProjectUpdate{BillingMode: ica.BillingModeProject, StorageBundleID: icaemulator.StorageBundleID("US"), AnalysisPriority: "LOW"})
 	var changed *ica.ErrProjectChanged
 	if !errors.As(err, &changed) {
 		t.Errorf("stale ETag: err = %v, want ErrProjectChanged", err)
 	}
 	// A bundle of another region is ICA's 400.
-	if _, err := c.UpdateProject(ctx, p.ID, "", ica.ProjectUpdate{BillingMode: ica.BillingModeProject, StorageBundleID: icaemulator.StorageBundleID("DE"), AnalysisPriority: "LOW"}); err == nil {
+	if _, _, err := c.UpdateProject(ctx, p.ID, "", ica.ProjectUpdate{BillingMode: ica.BillingModeProject, StorageBundleID: icaemulator.StorageBundleID("DE"), AnalysisPriority: "LOW"}); err == nil {
 		t.Error("a bundle of another region was accepted")
 	}
 
@@ -116,11 +119,11 @@ func TestFindProjectsByNamePagesAndComparesExactly(t *testing.T) {
 	c := emulatorClient(t, srv)
 	ctx := context.Background()
 	for i := range 120 {
-		if _, err := c.CreateProject(ctx, newProject(fmt.Sprintf("Target %03d", i))); err != nil {
+		if _, _, err := c.CreateProject(ctx, newProject(fmt.Sprintf("Target %03d", i))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.CreateProject(ctx, newProject("Target")); err != nil {
+	if _, _, err := c.CreateProject(ctx, newProject("Target")); err != nil {
 		t.Fatal(err)
 	}
 	found, err := c.FindProjectsByName(ctx, "Target")
@@ -146,7 +149,7 @@ func TestCreateProjectIsNotRetriedAfterALostResponse(t *testing.T) {
 	srv := startEmulator(t, icaemulator.Options{})
 	c := emulatorClient(t, srv)
 	control(t, srv, http.MethodPost, "/_emulator/faults", map[string]any{"method": "POST", "path": "/api/projects", "dropResponse": true, "count": 1}, nil)
-	if _, err := c.CreateProject(context.Background(), newProject("Lost")); err == nil {
+	if _, _, err := c.CreateProject(context.Background(), newProject("Lost")); err == nil {
 		t.Fatal("a lost response was reported as success")
 	}
 	var projects []icaemulator.ControlProject

@@ -179,8 +179,9 @@ func (r *projectResource) Create(ctx context.Context, req resource.CreateRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	var etag string
 	if !adopted {
-		created, err := client.CreateProject(ctx, spec.createRequest())
+		created, createdETag, err := client.CreateProject(ctx, spec.createRequest())
 		if err != nil {
 			if !ambiguous(err) {
 				addICAError(&resp.Diagnostics, "create", "project", spec.Name, err)
@@ -194,18 +195,19 @@ func (r *projectResource) Create(ctx context.Context, req resource.CreateRequest
 				return
 			}
 		} else {
-			p = created
+			p, etag = created, createdETag
 		}
 	}
 	if adopted {
-		updated, err := client.UpdateProject(ctx, p.ID, "", spec.update)
+		updated, updatedETag, err := client.UpdateProject(ctx, p.ID, "", spec.update)
 		if err != nil {
 			addICAError(&resp.Diagnostics, "update the adopted", "project", spec.Name, err)
 			return
 		}
-		p = updated
+		p, etag = updated, updatedETag
 	}
 	applyProject(ctx, &plan, *p, &resp.Diagnostics)
+	setPrivateETag(ctx, resp.Private, etag, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -314,7 +316,7 @@ func (r *projectResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if state.BillingMode.IsNull() {
 		state.BillingMode = types.StringValue(ica.BillingModeProject)
 	}
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateETag, []byte(strconv.Quote(etag)))...)
+	setPrivateETag(ctx, resp.Private, etag, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -350,7 +352,7 @@ func (r *projectResource) Update(ctx context.Context, req resource.UpdateRequest
 	if len(raw) > 0 {
 		etag, _ = strconv.Unquote(string(raw))
 	}
-	p, err := r.data.ICA.UpdateProject(ctx, state.ID.ValueString(), etag, spec.update)
+	p, newETag, err := r.data.ICA.UpdateProject(ctx, state.ID.ValueString(), etag, spec.update)
 	var changed *ica.ErrProjectChanged
 	if errors.As(err, &changed) {
 		resp.Diagnostics.AddError("ICA project changed outside Terraform",
@@ -362,7 +364,23 @@ func (r *projectResource) Update(ctx context.Context, req resource.UpdateRequest
 		return
 	}
 	applyProject(ctx, &plan, *p, &resp.Diagnostics)
+	// The next update must compare with this ETag, also when it is planned without a refresh.
+	setPrivateETag(ctx, resp.Private, newETag, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// privateState is the private-state store of a response (resource.*Response.Private).
+type privateState interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+// setPrivateETag remembers the project's ETag for the next update; an empty one (ICA sent none) clears it.
+func setPrivateETag(ctx context.Context, private privateState, etag string, diags *diag.Diagnostics) {
+	value := []byte(strconv.Quote(etag))
+	if etag == "" {
+		value = nil
+	}
+	diags.Append(private.SetKey(ctx, privateETag, value)...)
 }
 
 func (r *projectResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

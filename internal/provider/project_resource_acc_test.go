@@ -142,7 +142,7 @@ func (f *projectFixture) createDirectly(t *testing.T, name, configID string) str
 		sub := "runs"
 		in.StorageConfigurationID, in.StorageConfigurationSubfolder = &configID, &sub
 	}
-	p, err := icaClient(t, f.emu).CreateProject(context.Background(), in)
+	p, _, err := icaClient(t, f.emu).CreateProject(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,7 +453,7 @@ func TestAccProject_etagConflict(t *testing.T) {
 							for _, r := range f.emu.Requests(t) {
 								if r.Method == http.MethodPut && r.Status == 0 {
 									desc := "changed in the UI"
-									_, _ = c.UpdateProject(context.Background(), id, "", ica.ProjectUpdate{ShortDescription: &desc,
+									_, _, _ = c.UpdateProject(context.Background(), id, "", ica.ProjectUpdate{ShortDescription: &desc,
 										BillingMode: "PROJECT", StorageBundleID: icaemulator.StorageBundleID("US"), AnalysisPriority: "MEDIUM"})
 									return
 								}

@@ -26,7 +26,7 @@ func TestProjectsOnConfigurations(t *testing.T) {
 		return ica.CreateProject{Name: name, RegionID: icaemulator.RegionID("US"), BillingMode: ica.BillingModeProject,
 			StorageBundleID: icaemulator.StorageBundleID("US")}
 	}
-	own, err := client.CreateProject(ctx, mk("On ICA storage"))
+	own, _, err := client.CreateProject(ctx, mk("On ICA storage"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestProjectsOnConfigurations(t *testing.T) {
 	}
 	in, sub := mk("On the bucket"), "runs"
 	in.StorageConfigurationID, in.StorageConfigurationSubfolder = &cfg.ID, &sub
-	on, err := client.CreateProject(ctx, in)
+	on, _, err := client.CreateProject(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
