@@ -89,14 +89,16 @@ func (r *projectResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		var state projectModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		kept := keepEquivalent(&plan.Subfolder, state.Subfolder, sameSubfolder)
-		if !projectFieldsChanged(state, plan) && plan.TimeModified.IsUnknown() {
-			// Nothing ICA holds changes (a spelling, the timeouts): no PUT, so time_modified stays.
+		changed := replacedProjectAttributes(state, plan)
+		if len(changed) == 0 && !projectFieldsChanged(state, plan) && plan.TimeModified.IsUnknown() {
+			// Nothing ICA holds changes (a spelling, the timeouts, the subfolder recorded after an import):
+			// no PUT, so time_modified stays.
 			plan.TimeModified, kept = state.TimeModified, true
 		}
 		if kept {
 			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		}
-		if changed := replacedProjectAttributes(state, plan); len(changed) > 0 {
+		if len(changed) > 0 {
 			creating = true
 			resp.Diagnostics.AddWarning("The ICA project will be HIDDEN and a new one created",
 				fmt.Sprintf("Changing %s replaces the ICA project %q (%s). ICA can neither rename nor delete projects: the old project "+
@@ -126,8 +128,7 @@ func (r *projectResource) checkConfigurationRegion(ctx context.Context, plan pro
 	}
 }
 
-// projectFieldsChanged reports whether an attribute the PUT changes differs between state and plan
-// (or the subfolder is recorded after an import).
+// projectFieldsChanged reports whether an attribute the PUT changes differs between state and plan.
 func projectFieldsChanged(state, plan projectModel) bool {
 	return !sameUUID(state.StorageBundleID, plan.StorageBundleID) || !plan.BillingMode.Equal(state.BillingMode) ||
 		!plan.DataSharingEnabled.Equal(state.DataSharingEnabled) || !sameOptional(state.ShortDescription, plan.ShortDescription) ||
