@@ -237,4 +237,10 @@ func TestProjectListSearchAndPaging(t *testing.T) {
 		t.Errorf("region filter = %+v", page.Items)
 	}
 	s.must(400, "GET", "/api/projects?pageSize=0", nil).problem(t)
+
+	// The drift control: a project vanishes, as no API can make it.
+	id := page.Items[0].ID
+	s.must(204, "DELETE", "/_emulator/projects/"+id, nil)
+	s.must(404, "GET", "/api/projects/"+id, nil).problem(t)
+	s.must(404, "DELETE", "/_emulator/projects/"+id, nil)
 }
