@@ -46,6 +46,7 @@ var sizes = []struct{ connections, buckets int }{
 var chainSizes = []struct{ connections, buckets int }{
 	{20, 4},
 	{50, 5},
+	{200, 10},
 }
 
 // BenchmarkConnections runs the lifecycle of N connections once per iteration; see the package documentation.
