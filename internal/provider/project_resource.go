@@ -107,9 +107,46 @@ func (r *projectResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 					strings.Join(changed, ", "), state.Name.ValueString(), state.ID.ValueString()))
 		}
 	}
+	if r.data == nil { // the provider is not configured yet (e.g. its configuration is unknown): no ICA checks
+		return
+	}
 	if creating && known(plan.StorageConfigurationID) && known(plan.RegionID) {
 		r.checkConfigurationRegion(ctx, plan, &resp.Diagnostics)
 	}
+	bundleChanged := creating
+	if !req.State.Raw.IsNull() {
+		var prior types.String
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("storage_bundle_id"), &prior)...)
+		bundleChanged = bundleChanged || !sameUUID(prior, plan.StorageBundleID)
+	}
+	if bundleChanged && known(plan.StorageBundleID) && known(plan.RegionID) {
+		r.checkBundleRegion(ctx, plan, &resp.Diagnostics)
+	}
+}
+
+// checkBundleRegion fails the plan when the storage bundle is unknown to ICA or in another region.
+func (r *projectResource) checkBundleRegion(ctx context.Context, plan projectModel, diags *diag.Diagnostics) {
+	all, err := r.data.ICA.ListStorageBundles(ctx)
+	if err != nil {
+		addICAError(diags, "list", "storage bundles", "", err)
+		return
+	}
+	id, region := plan.StorageBundleID.ValueString(), plan.RegionID.ValueString()
+	for _, b := range all {
+		if !strings.EqualFold(b.ID, id) {
+			continue
+		}
+		if !strings.EqualFold(b.Region.ID, region) {
+			diags.AddAttributeError(path.Root("storage_bundle_id"), "Storage bundle in another region",
+				fmt.Sprintf("The storage bundle %q (%s) is in ICA region %s, but the project %q is in region %s. Use the bundle of the "+
+					"project's region: data \"ica_storage_bundle\" with region_id = the project's region_id. That region's bundles: %s.",
+					b.BundleName, b.ID, b.Region.ID, plan.Name.ValueString(), region, describeBundles(bundlesIn(all, region))))
+		}
+		return
+	}
+	diags.AddAttributeError(path.Root("storage_bundle_id"), "Unknown storage bundle",
+		fmt.Sprintf("ICA lists no storage bundle %s for this tenant. The bundles of region %s: %s. Use data \"ica_storage_bundle\".",
+			id, region, describeBundles(bundlesIn(all, region))))
 }
 
 // checkConfigurationRegion fails the plan when the storage configuration is in another region.

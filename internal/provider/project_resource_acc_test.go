@@ -400,6 +400,22 @@ resource "ica_project" "test" {
 `, de, icaemulator.StorageBundleID("DE"), f.configID),
 		PlanOnly: true, ExpectError: errRE(`Storage configuration in another region`),
 	})
+	// The storage bundle of another region, and one ICA does not list: refused at plan.
+	for _, c := range []struct{ bundle, want string }{
+		{icaemulator.StorageBundleID("DE"), `Storage bundle in another region`},
+		{"0f8fad5b-d9cb-469f-a165-70867728950e", `ICA lists no storage bundle 0f8fad5b-d9cb-469f-a165-70867728950e`},
+	} {
+		steps = append(steps, resource.TestStep{
+			Config: acctest.ProviderConfig(f.emu, nil) + fmt.Sprintf(`
+resource "ica_project" "test" {
+  name = "Wrong bundle"
+  region_id = %q
+  storage_bundle_id = %q
+}
+`, f.region, c.bundle),
+			PlanOnly: true, ExpectError: errRE(c.want),
+		})
+	}
 	resource.Test(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
