@@ -183,6 +183,9 @@ type request struct {
 	idempotent bool
 	// secrets are strings from the body (secret access keys) masked in logs and in error text.
 	secrets []string
+	query   string  // encoded query string, without "?"
+	ifMatch string  // If-Match header, when set
+	etag    *string // receives the answer's ETag header, when set
 }
 
 // response is one final HTTP answer after retries.
@@ -210,7 +213,10 @@ func (c *Client) do(ctx context.Context, req request) error {
 			return err
 		}
 		header := http.Header{"Authorization": {"Bearer " + token}}
-		resp, err := c.send(ctx, req, "", header, body)
+		if req.ifMatch != "" {
+			header.Set("If-Match", req.ifMatch)
+		}
+		resp, err := c.send(ctx, req, req.query, header, body)
 		if err != nil {
 			return err
 		}
@@ -227,6 +233,9 @@ func (c *Client) do(ctx context.Context, req request) error {
 				apiErr.Hint = c.unauthorizedHint()
 			}
 			return apiErr
+		}
+		if req.etag != nil {
+			*req.etag = resp.header.Get("ETag")
 		}
 		return decodeBody(req, resp)
 	}

@@ -345,6 +345,7 @@ func (p *icaProvider) Resources(context.Context) []func() resource.Resource {
 		NewSecretCredentialResource,
 		NewStorageConfigurationResource,
 		NewS3ConnectionResource,
+		NewProjectResource,
 	}
 }
 
@@ -353,5 +354,12 @@ func (p *icaProvider) DataSources(context.Context) []func() datasource.DataSourc
 		NewRegionsDataSource,
 		NewRegionDataSource,
 		NewS3PolicyDocumentDataSource,
+		NewStorageBundleDataSource,
+		NewStorageBundlesDataSource,
+		NewStorageConfigurationDataSource,
+		NewStorageConfigurationsDataSource,
+		NewSecretCredentialDataSource,
+		NewSecretCredentialsDataSource,
+		NewProjectDataSource,
 	}
 }

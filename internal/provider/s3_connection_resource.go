@@ -215,15 +215,17 @@ func (r *s3ConnectionResource) warnDestroy(ctx context.Context, req resource.Mod
 		return
 	}
 	var users []string
+	configIDs := map[string]bool{}
 	for _, c := range configs {
 		if d := c.StorageConfigurationDetails; d != nil && d.StorageCredential != nil && d.StorageCredential.ID == state.CredentialID.ValueString() {
 			users = append(users, fmt.Sprintf("%q (%s)", c.Name, c.ID))
+			configIDs[c.ID] = true
 		}
 	}
 	if len(users) > 0 {
 		resp.Diagnostics.AddWarning("Storage configurations use this connection",
-			fmt.Sprintf("Destroying the connection of bucket %q deletes the access key that ICA storage configurations %v use: they will turn ERROR. Remove them in ICA first if that is not intended.",
-				state.Bucket.ValueString(), users))
+			fmt.Sprintf("Destroying the connection of bucket %q deletes the access key that ICA storage configurations %v use: they will turn ERROR%s. Remove them in ICA first if that is not intended.",
+				state.Bucket.ValueString(), users, projectsOnConfigurations(ctx, r.data, configIDs)))
 	}
 }
 

@@ -49,6 +49,8 @@ type Fault struct {
 	Hang        bool // accept the request and never answer it
 	// HangResponse serves the request, then never answers (the call took effect).
 	HangResponse bool
+	// DropResponse serves the request, then closes the connection: the write happened, the answer is lost.
+	DropResponse bool
 }
 
 // MarshalJSON writes the control API's shape: delay as a Go duration string, zero fields left out.
@@ -63,9 +65,10 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 		Drop         bool    `json:"drop,omitempty"`
 		Hang         bool    `json:"hang,omitempty"`
 		HangResponse bool    `json:"hangResponse,omitempty"`
+		DropResponse bool    `json:"dropResponse,omitempty"`
 	}
 	w := wire{Method: f.Method, Path: f.Path, Status: f.Status, Count: f.Count, Probability: f.Probability, Drop: f.Drop,
-		Hang: f.Hang, HangResponse: f.HangResponse}
+		Hang: f.Hang, HangResponse: f.HangResponse, DropResponse: f.DropResponse}
 	if f.Delay > 0 {
 		w.Delay = f.Delay.String()
 	}
