@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -25,7 +26,13 @@ type run struct {
 	keys keyPlan
 	// credNeedsSecret: the ICA credential is missing or adopted, so it must be sent a new key.
 	credNeedsSecret bool
-	desiredPolicy   string
+	// credAdopted: the credential was found by name and is not yet this connection's.
+	credAdopted bool
+	// noClaim: sharing was found (see plan), so this apply stamps no claim and records no token.
+	noClaim bool
+	// newUser, newPolicy: this apply created or adopted the user or policy (they need our claim).
+	newUser, newPolicy bool
+	desiredPolicy      string
 	// userReady (when not nil) tells the CORS step whether the user is this connection's (see Apply).
 	userReady chan bool
 
@@ -48,6 +55,8 @@ func (r *run) state() State {
 func (r *run) adopted(what string) {
 	r.update(func(st *State) { st.Adopted = append(st.Adopted, what) })
 }
+
+func (r *run) note(what string) { r.update(func(st *State) { st.Notes = append(st.Notes, what) }) }
 
 // parallel runs the steps at once and joins their errors. Steps never cancel each other: each records
 // what it achieved, so one step's failure does not leave another's work unrecorded.
@@ -106,7 +115,9 @@ func (r *run) apply(ctx context.Context) error {
 // plan reads what the key plan needs and decides it, refusing before anything is changed.
 func (r *run) plan(ctx context.Context) error {
 	spec, prior, o := r.spec, r.prior, r.o
-	if o.userFound && prior.UserARN != "" && maps.Equal(prior.Tags, spec.Tags) && !hasOtherKey(o.keys, prior.AccessKeyID) {
+	// A state without our token (older state, or an import) proves nothing: read what the tags say.
+	claimKnown := spec.Token == "" || prior.Token == spec.Token
+	if o.userFound && prior.UserARN != "" && claimKnown && maps.Equal(prior.Tags, spec.Tags) && !hasOtherKey(o.keys, prior.AccessKeyID) {
 		// The user in state is ours, its tags are not changing and no other key needs its owner
 		// checked: its tags need not be read (only a retried key create asks, see (*run).rotateKey).
 		r.user = &User{Name: spec.UserName, Path: spec.Path, ARN: prior.UserARN}
@@ -120,19 +131,99 @@ func (r *run) plan(ctx context.Context) error {
 			r.user = &u
 		}
 	}
-	credAdopted := prior.CredentialID == "" && o.cred != nil
-	r.credNeedsSecret = o.cred == nil || credAdopted
-	if credAdopted {
-		r.adopted(fmt.Sprintf("ICA storage credential %q (%s) already existed: it was adopted and now holds the new access key", o.cred.Name, o.cred.ID))
+	if !claimKnown && prior.UserARN != "" {
+		if err := r.checkSharing(ctx); err != nil {
+			return err
+		}
+	}
+	r.credAdopted = prior.CredentialID == "" && o.cred != nil
+	r.credNeedsSecret = o.cred == nil || r.credAdopted
+	if r.credAdopted && spec.Token != "" {
+		holder, err := r.c.credentialHolder(ctx, spec)
+		if err != nil {
+			return err
+		}
+		if holder != "" {
+			return credentialHeldElsewhere(spec, holder)
+		}
 	}
 	if r.user != nil {
-		kp, err := planKeys(spec.UserName, o.keys, prior.AccessKeyID, spec.Rotate || r.credNeedsSecret, isOurs(r.user.Tags, spec.Bucket))
+		owned := isOurs(r.user.Tags, spec.Bucket) && (o.userTagsUnread || keysAreOurs(r.user.Tags, spec))
+		kp, err := planKeys(spec.UserName, o.keys, prior.AccessKeyID, spec.Rotate || r.credNeedsSecret, owned)
 		if err != nil {
 			return err
 		}
 		kp.sweepIfOurs = o.userTagsUnread && kp.create
 		r.keys = kp
 	}
+	return nil
+}
+
+// checkSharing is the first apply of a connection whose state has no token (it predates claims, or was
+// imported): it looks for another connection sharing the user or the policy before claiming them. Found
+// sharing is reported, nothing is claimed, and the user's other keys are left alone (planKeys sees them
+// as foreign), so the apply deletes nothing that may be another connection's.
+func (r *run) checkSharing(ctx context.Context) error {
+	spec, prior, o := r.spec, r.prior, r.o
+	if r.user != nil {
+		if claimOf(r.user.Tags, spec.Token) == claimedByOther {
+			r.noClaim = true
+			r.note(fmt.Sprintf("IAM user %q is claimed by another ica_s3_connection (tag %s): the two share it. This connection leaves the user's other keys alone and does not claim it; give it its own iam_user_name to separate them", spec.UserName, TagClaim))
+		}
+		var others []string
+		for _, k := range o.keys {
+			if k.ID != prior.AccessKeyID {
+				others = append(others, k.ID)
+			}
+		}
+		if len(others) > 0 {
+			r.noClaim = true
+			r.note(fmt.Sprintf("IAM user %q has access keys this connection does not record (%s): another connection may share the user (or a rotation was cut short). They are left alone and the user is not claimed; give each connection its own iam_user_name, or delete the unused key, and apply again", spec.UserName, strings.Join(others, ", ")))
+		}
+	}
+	if prior.PolicyARN == "" {
+		return nil
+	}
+	p, err := r.c.d.IAM.GetPolicy(ctx, prior.PolicyARN)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return stepErr("reading IAM policy", quote(prior.PolicyARN), err)
+	}
+	if claimOf(p.Tags, spec.Token) == claimedByOther || p.AttachmentCount > 1 {
+		r.noClaim = true
+		r.note(fmt.Sprintf("IAM policy %q is attached to %d users or claimed by another ica_s3_connection: the connections share it, so this one does not claim it; give each its own iam_policy_name", prior.PolicyARN, p.AttachmentCount))
+	}
+	return nil
+}
+
+// claim stamps this connection's token on its user and policy: the last step of an apply, once ICA holds
+// the key. It is skipped when both already carry it and when sharing was found.
+func (r *run) claim(ctx context.Context) error {
+	spec, prior := r.spec, r.prior
+	if spec.Token == "" || r.noClaim {
+		return nil
+	}
+	st := r.state()
+	stamped := prior.Token == spec.Token
+	if err := parallel(
+		func() error {
+			if stamped && !r.newUser {
+				return nil
+			}
+			return stepErr("claiming IAM user", quote(spec.UserName), r.c.d.IAM.TagUser(ctx, spec.UserName, claimTags(spec.Token)))
+		},
+		func() error {
+			if stamped && !r.newPolicy {
+				return nil
+			}
+			return stepErr("claiming IAM policy", quote(st.PolicyARN), r.c.d.IAM.TagPolicy(ctx, st.PolicyARN, claimTags(spec.Token)))
+		},
+	); err != nil {
+		return err
+	}
+	r.update(func(st *State) { st.Token = spec.Token })
 	return nil
 }
 
@@ -175,5 +266,8 @@ func (r *run) iam(ctx context.Context) error {
 			return err
 		}
 	}
-	return r.rotateKey(ctx)
+	if err := r.rotateKey(ctx); err != nil {
+		return err
+	}
+	return r.claim(ctx)
 }

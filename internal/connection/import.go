@@ -48,6 +48,8 @@ func (c *Converger) Import(ctx context.Context, bucket, userName, credential str
 		return im, stepErr("reading IAM user", quote(userName), err)
 	}
 	st.UserARN, spec.Path = user.ARN, user.Path
+	// Importing a claimed connection says its state was lost: the import takes over that claim.
+	st.Token = user.Tags[TagClaim]
 	spec.Tags = userTags(user.Tags)
 	st.Tags = maps.Clone(spec.Tags)
 

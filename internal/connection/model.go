@@ -39,6 +39,10 @@ type Spec struct {
 	Share  bool
 	Tags   map[string]string
 	Rotate bool
+
+	// Token identifies this Terraform object. A finished apply stamps it on the user and the policy as
+	// their claim (see ownership.go); "" stamps nothing (callers that predate claims).
+	Token string
 }
 
 // State is what exists, as recorded after the last operation. Empty strings mean "does not exist (or
@@ -64,9 +68,16 @@ type State struct {
 	// Tags are the user-supplied tags last applied (ownership tags are not included).
 	Tags map[string]string
 
+	// Token is the claim this connection has stamped on its user and policy: set only once both carry
+	// it, so a state with a token owns them and one without proves nothing (see ownership.go).
+	Token string
+
 	// Adopted describes existing objects this apply took over (a credential of the same name, a user or
-	// policy left by an interrupted run), for the caller to warn about. Not persisted.
+	// policy left by an unfinished create), for the caller to warn about. Not persisted.
 	Adopted []string
+	// Notes are other facts the caller should warn about: sharing found, objects left to the connection
+	// that claims them. Not persisted.
+	Notes []string
 }
 
 // StepError names the step of a connection that failed and the object it worked on.

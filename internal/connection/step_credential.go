@@ -2,6 +2,7 @@ package connection
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 )
@@ -12,6 +13,9 @@ func (r *run) sendKey(ctx context.Context, cred *ica.StorageCredential, secret i
 	if cred != nil {
 		if err := r.c.d.Credentials.UpdateStorageCredentialSecrets(ctx, cred.ID, secret); err != nil {
 			return stepErr("sending the new access key to ICA storage credential", quote(cred.Name), err)
+		}
+		if r.credAdopted {
+			r.adopted(fmt.Sprintf("ICA storage credential %q (%s) already existed and no other connection holds it: it was adopted and now holds the new access key", cred.Name, cred.ID))
 		}
 		return nil
 	}

@@ -38,6 +38,7 @@ type s3ConnectionModel struct {
 	AccessKeyID        types.String   `tfsdk:"access_key_id"`
 	CORSRuleID         types.String   `tfsdk:"cors_rule_id"`
 	PolicyJSON         types.String   `tfsdk:"policy_json"`
+	ClaimToken         types.String   `tfsdk:"claim_token"`
 }
 
 // privatePolicyVersion is the private-state key of the policy's default version id (lets refresh read
@@ -86,6 +87,7 @@ func (m *s3ConnectionModel) spec(ctx context.Context, rotate bool) (connection.S
 		ManageCORS:     m.ManageCORS.IsNull() || m.ManageCORS.ValueBool(),
 		Share:          m.ShareCredential.ValueBool(),
 		Rotate:         rotate,
+		Token:          m.ClaimToken.ValueString(),
 	}
 	if s.Path == "" {
 		s.Path = "/"
@@ -149,6 +151,7 @@ func (m *s3ConnectionModel) priorState(ctx context.Context, policyVersion string
 		AccessKeyID:     m.AccessKeyID.ValueString(),
 		CredentialID:    m.CredentialID.ValueString(),
 		Shared:          m.ShareCredential.ValueBool(),
+		Token:           m.ClaimToken.ValueString(),
 	}
 	if !m.Tags.IsNull() && !m.Tags.IsUnknown() {
 		diags.Append(m.Tags.ElementsAs(ctx, &st.Tags, false)...)
@@ -177,6 +180,7 @@ func (m *s3ConnectionModel) setObserved(st connection.State) {
 	}
 	m.AccessKeyID = stringOrNull(st.AccessKeyID)
 	m.CredentialID = stringOrNull(st.CredentialID)
+	m.ClaimToken = stringOrNull(st.Token)
 	if st.CredentialID != "" {
 		m.ID = types.StringValue(st.CredentialID)
 	} else if m.ID.IsUnknown() {

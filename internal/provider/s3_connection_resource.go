@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -183,6 +184,10 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 		if credGone {
 			plan.CredentialID, plan.ID = types.StringUnknown(), types.StringUnknown()
 		}
+		if state.ClaimToken.IsNull() {
+			// State from before claims (or an import): the next apply claims the user and policy.
+			plan.ClaimToken = types.StringUnknown()
+		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -305,6 +310,8 @@ func (r *s3ConnectionResource) Create(ctx context.Context, req resource.CreateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The token is this Terraform object's; a create stamps it as its claim once it has finished.
+	spec.Token = uuid.NewString()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	st, err := r.conv.Apply(ctx, spec, connection.State{})
@@ -333,6 +340,10 @@ func (r *s3ConnectionResource) Update(ctx context.Context, req resource.UpdateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if spec.Token == "" {
+		// The first apply of older (or imported) state claims the user and policy with a new token.
+		spec.Token = uuid.NewString()
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	st, err := r.conv.Apply(ctx, spec, prior)
@@ -359,6 +370,9 @@ func (r *s3ConnectionResource) save(ctx context.Context, m *s3ConnectionModel, p
 	private privateSetter, state stateSetter, diags *diag.Diagnostics, action string) {
 	for _, note := range st.Adopted {
 		diags.AddWarning("Existing object adopted", fmt.Sprintf("Connection of bucket %q: %s.", m.Bucket.ValueString(), note))
+	}
+	for _, note := range st.Notes {
+		diags.AddWarning("Connection shares objects with another connection", fmt.Sprintf("Connection of bucket %q: %s.", m.Bucket.ValueString(), note))
 	}
 	if err != nil {
 		addConnectionError(diags, action, err)
@@ -432,7 +446,11 @@ func (r *s3ConnectionResource) Delete(ctx context.Context, req resource.DeleteRe
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := r.conv.Delete(ctx, spec, prior); err != nil {
+	notes, err := r.conv.Delete(ctx, spec, prior)
+	for _, note := range notes {
+		resp.Diagnostics.AddWarning("Object left to the connection that claims it", fmt.Sprintf("Connection of bucket %q: %s.", state.Bucket.ValueString(), note))
+	}
+	if err != nil {
 		addConnectionError(&resp.Diagnostics, "destroy", err)
 		return
 	}

@@ -174,6 +174,12 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 				Description: "ID of this connection's CORS rule on the bucket (empty for a hand-made rule without " +
 					"an ID adopted on import). Null when the rule is missing or was changed outside Terraform.",
 			},
+			"claim_token": schema.StringAttribute{
+				Computed: true, PlanModifiers: keep,
+				MarkdownDescription: "The token unique to this connection that it stamps, as its claim, on its IAM user and policy (tag `" + connection.TagClaim + "`) once a create has finished: " +
+					"other connections never adopt a claimed user or policy, and a destroy deletes only what its claim covers. Not a secret. " +
+					"Null until the first apply after an upgrade or an import (when sharing is found, it stays null and the apply says why).",
+			},
 			"policy_json": schema.StringAttribute{
 				Computed: true, PlanModifiers: keep,
 				Description: "The policy document as applied to the user (compared by meaning, never as text). " +
