@@ -28,6 +28,9 @@ type run struct {
 	credNeedsSecret bool
 	// credAdopted: the credential was found by name and is not yet this connection's.
 	credAdopted bool
+	// takenFrom is the IAM user of the connection (of the same bucket and folder) that held the adopted
+	// credential until this apply: a replacement taking it over.
+	takenFrom string
 	// noClaim: sharing was found (see plan), so this apply stamps no claim and records no token.
 	noClaim bool
 	// newUser, newPolicy: this apply created or adopted the user or policy (they need our claim).
@@ -143,8 +146,11 @@ func (r *run) plan(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if holder != "" {
-			return credentialHeldElsewhere(spec, holder)
+		if holder != nil {
+			if err := r.c.mayTakeOverCredential(ctx, spec, *holder); err != nil {
+				return err
+			}
+			r.takenFrom = holder.Name
 		}
 	}
 	if r.user != nil {

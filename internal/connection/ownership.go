@@ -103,7 +103,7 @@ func userIsThisConnections(u User, spec Spec) bool {
 
 // claimedElsewhere is the refusal for an object another connection holds.
 func claimedElsewhere(object, attribute string, spec Spec) error {
-	return fmt.Errorf("%s already exists and belongs to another ica_s3_connection (it carries that connection's claim tag %s), so this connection may not take it over. Give this connection its own %s. If the other connection's Terraform state was lost, import it instead of creating a new one: terraform import ica_s3_connection.NAME %s:IAM_USER_NAME:CREDENTIAL",
+	return fmt.Errorf("%s already exists and belongs to another connection: it carries the claim (tag %s) of another ica_s3_connection, so this one may not take it over. Give this connection its own %s. If the other connection's Terraform state was lost, import it instead of creating a new one: terraform import ica_s3_connection.NAME %s:IAM_USER_NAME:CREDENTIAL",
 		object, TagClaim, attribute, spec.Bucket)
 }
 
@@ -158,15 +158,15 @@ func claimsCORS(prior State) bool {
 // whose ownership tags name the credential and whose claim is another connection's. ICA credentials carry
 // no tags, so this is asked of IAM, only before a create hands its key to a credential of that name that
 // already exists: one ListUsers page per 1,000 users, then one GetUser per user (8 at a time).
-func (c *Converger) credentialHolder(ctx context.Context, spec Spec) (string, error) {
+func (c *Converger) credentialHolder(ctx context.Context, spec Spec) (*User, error) {
 	users, err := c.d.IAM.ListUsers(ctx)
 	if err != nil {
-		return "", stepErr("listing IAM users to find the holder of ICA storage credential", quote(spec.CredentialName), err)
+		return nil, stepErr("listing IAM users to find the holder of ICA storage credential", quote(spec.CredentialName), err)
 	}
 	users = slices.DeleteFunc(users, func(u User) bool { return naming.SameIAMName(u.Name, spec.UserName) })
 	var (
 		mu     sync.Mutex
-		holder string
+		holder *User
 		errs   []error
 		wg     sync.WaitGroup
 		slots  = make(chan struct{}, 8)
@@ -183,8 +183,8 @@ func (c *Converger) credentialHolder(ctx context.Context, spec Spec) (string, er
 			case err != nil:
 				errs = append(errs, stepErr("reading IAM user", quote(u.Name), err))
 			case full.Tags[TagManagedBy] == ManagedByValue && full.Tags[TagCredential] == spec.CredentialName &&
-				claimOf(full.Tags, spec.Token) == claimedByOther && (holder == "" || u.Name < holder):
-				holder = u.Name
+				claimOf(full.Tags, spec.Token) == claimedByOther && (holder == nil || u.Name < holder.Name):
+				holder = &full
 			}
 		})
 	}
@@ -192,10 +192,31 @@ func (c *Converger) credentialHolder(ctx context.Context, spec Spec) (string, er
 	return holder, errors.Join(errs...)
 }
 
-// credentialHeldElsewhere is the refusal for a credential name another connection holds.
-func credentialHeldElsewhere(spec Spec, holder string) error {
-	return fmt.Errorf("ICA storage credential %q already exists and holds the key of another ica_s3_connection (its IAM user %q is tagged %s=%q and claimed by that connection), so this connection must not replace that key. Give this connection its own credential_name. A replacement with create_before_destroy needs a new credential_name too: the old connection holds the credential until it is destroyed",
-		spec.CredentialName, holder, TagCredential, spec.CredentialName)
+// mayTakeOverCredential decides whether this connection may send its key to a credential that holder's
+// connection holds: only when both connections grant the same bucket and folder (a replacement, such
+// as create_before_destroy, which destroys the holder next). Otherwise ICA would lose the access the
+// holder's connection gives it, without a word to that connection. Reading the holder's policy costs
+// ListAttachedUserPolicies, GetPolicy and GetPolicyVersion.
+func (c *Converger) mayTakeOverCredential(ctx context.Context, spec Spec, holder User) error {
+	refuse := func(why string) error {
+		return fmt.Errorf("ICA storage credential %q already exists and holds the key of another ica_s3_connection (its IAM user %q is tagged %s=%q and claimed by that connection), %s, so this connection must not replace that key: give it its own credential_name",
+			spec.CredentialName, holder.Name, TagCredential, spec.CredentialName, why)
+	}
+	if holder.Tags[TagBucket] != spec.Bucket {
+		return refuse(fmt.Sprintf("which connects bucket %q", holder.Tags[TagBucket]))
+	}
+	g, err := c.grantingPolicy(ctx, spec.Bucket, holder.Name)
+	if err != nil {
+		return err
+	}
+	if g == nil || g.found.Prefix != spec.Prefix {
+		folder := "(none found)"
+		if g != nil {
+			folder = quote(g.found.Prefix)
+		}
+		return refuse(fmt.Sprintf("which grants folder %s of the bucket, not %q", folder, spec.Prefix))
+	}
+	return nil
 }
 
 // destroyScope is what a destroy may delete.

@@ -80,7 +80,7 @@ func TestClaimedObjectsAreNeverAdopted(t *testing.T) {
 	keys := w.keyIDs(a.UserName)
 	w.resetCalls()
 	_, err := w.converger().Apply(context.Background(), withToken(a, "token-b"), State{})
-	if err == nil || !strings.Contains(err.Error(), "belongs to another ica_s3_connection") || !strings.Contains(err.Error(), "terraform import") {
+	if err == nil || !strings.Contains(err.Error(), "belongs to another connection") || !strings.Contains(err.Error(), "terraform import") {
 		t.Fatalf("want a refusal naming the claim and import, got %v", err)
 	}
 	for _, op := range w.writes() {

@@ -117,6 +117,28 @@ func (m *s3ConnectionModel) spec(ctx context.Context, rotate bool) (connection.S
 	return s, diags
 }
 
+// planned is the connection's names for the plan-time clash check; false while any of them is unknown.
+func (m *s3ConnectionModel) planned(existing, destroying bool) (connection.Planned, bool) {
+	for _, v := range []types.String{m.Bucket, m.IAMUserName, m.IAMPolicyName, m.CredentialName} {
+		if !known(v) {
+			return connection.Planned{}, false
+		}
+	}
+	if m.Prefix.IsUnknown() || m.CORSRuleID.IsUnknown() {
+		return connection.Planned{}, false
+	}
+	prefix, err := naming.NormalizePrefix(m.Prefix.ValueString())
+	if err != nil {
+		return connection.Planned{}, false
+	}
+	return connection.Planned{
+		Bucket: m.Bucket.ValueString(), Prefix: prefix,
+		UserName: m.IAMUserName.ValueString(), PolicyName: m.IAMPolicyName.ValueString(),
+		CredentialName: m.CredentialName.ValueString(), CORSRuleID: m.CORSRuleID.ValueString(),
+		Existing: existing, Destroying: destroying,
+	}, true
+}
+
 // deriveNames fills the default names that were unknown at plan time (a bucket or prefix known only at
 // apply): the same derivation ModifyPlan uses when they are known.
 func (m *s3ConnectionModel) deriveNames() {

@@ -167,6 +167,12 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if p, ok := plan.planned(!creating, false); ok && r.conv != nil {
+		if err := r.conv.CheckPlanned(p); err != nil {
+			resp.Diagnostics.AddError("Connection names clash with another connection", err.Error())
+			return
+		}
+	}
 
 	if !creating {
 		rotating := !plan.RotationTrigger.Equal(state.RotationTrigger)
@@ -184,8 +190,9 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 		if credGone {
 			plan.CredentialID, plan.ID = types.StringUnknown(), types.StringUnknown()
 		}
-		if state.ClaimToken.IsNull() {
-			// State from before claims (or an import): the next apply claims the user and policy.
+		if state.ClaimToken.IsNull() && !req.Plan.Raw.Equal(req.State.Raw) {
+			// State from before claims (or an import): the next update claims the user and policy. Only
+			// then: an unchanged connection plans no change (an import followed by plan shows none).
 			plan.ClaimToken = types.StringUnknown()
 		}
 	}
@@ -257,7 +264,13 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 func (r *s3ConnectionResource) warnDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	var state s3ConnectionModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || r.data == nil || !r.data.ICA.HasCredentials() || state.CredentialID.IsNull() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if p, ok := state.planned(true, true); ok && r.conv != nil {
+		_ = r.conv.CheckPlanned(p) // a destroy never clashes; it tells a create of its names to use moved
+	}
+	if r.data == nil || !r.data.ICA.HasCredentials() || state.CredentialID.IsNull() {
 		return
 	}
 	configs, err := storageConfigurationsOnce(ctx, r.data)

@@ -178,7 +178,7 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 				Computed: true, PlanModifiers: keep,
 				MarkdownDescription: "The token unique to this connection that it stamps, as its claim, on its IAM user and policy (tag `" + connection.TagClaim + "`) once a create has finished: " +
 					"other connections never adopt a claimed user or policy, and a destroy deletes only what its claim covers. Not a secret. " +
-					"Null until the first apply after an upgrade or an import (when sharing is found, it stays null and the apply says why).",
+					"Null after an upgrade from a version without claims or an import of an unclaimed connection, until the next apply that changes the connection (when that apply finds sharing, it stays null and the apply says why).",
 			},
 			"policy_json": schema.StringAttribute{
 				Computed: true, PlanModifiers: keep,
