@@ -52,7 +52,8 @@ func (c *Converger) CheckPlanned(p Planned) error {
 		var with Planned
 		for _, n := range names {
 			q, ok := c.planned.held[n.key]
-			if !ok || (p.Existing && q.Existing) {
+			if !ok || (p.Existing && q.Existing) || (q.Existing && !q.Destroying && q.sameNames(p)) {
+				// The last: a replacement plans its create after its update, with the same names.
 				continue
 			}
 			clashes, with = append(clashes, n.what), q
@@ -80,4 +81,12 @@ func plannedClash(p, with Planned, clashes, fixes []string) error {
 	}
 	return fmt.Errorf("this ica_s3_connection (bucket %q, folder %q) would share %s with another connection of this configuration (bucket %q, folder %q). Two connections must not share an IAM user, policy, CORS rule or ICA credential (\"same\" and \"same/\" are one folder): give this one %s",
 		p.Bucket, p.Prefix, shared, with.Bucket, with.Prefix, strings.Join(fixes, " or "))
+}
+
+// sameNames compares the names that a replacement's update and create plans both carry (the update
+// plan keeps the old CORS rule ID; the rule's ID follows the user name anyway).
+func (p Planned) sameNames(q Planned) bool {
+	p.Existing, p.Destroying, p.CORSRuleID = false, false, ""
+	q.Existing, q.Destroying, q.CORSRuleID = false, false, ""
+	return p == q
 }

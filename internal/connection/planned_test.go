@@ -43,8 +43,8 @@ func TestCheckPlannedLeavesExistingPairsToTheApply(t *testing.T) {
 	if err := c.CheckPlanned(b); err != nil {
 		t.Fatalf("two connections already in state share names: the apply reports it, the plan must not fail: %v", err)
 	}
-	if err := c.CheckPlanned(planned("b", "same/", "u")); err == nil {
-		t.Fatal("a new connection with their names must fail")
+	if err := c.CheckPlanned(planned("b", "same/", "v")); err == nil {
+		t.Fatal("a new connection on their folder must fail")
 	}
 }
 
@@ -58,5 +58,19 @@ func TestCheckPlannedSaysMovedForADestroyAndCreateOfOneName(t *testing.T) {
 	err := c.CheckPlanned(planned("b", "data/", "u"))
 	if err == nil || !strings.Contains(err.Error(), "moved block") {
 		t.Fatalf("want the moved-block advice, got %v", err)
+	}
+}
+
+// TestCheckPlannedLetsAReplacementPlanItsCreate: Terraform plans a replacement twice (the update, then the
+// create of the new object), with the same names; that is one connection, not two.
+func TestCheckPlannedLetsAReplacementPlanItsCreate(t *testing.T) {
+	c := New(Deps{})
+	update := planned("b", "data/", "u2")
+	update.Existing, update.CORSRuleID = true, "ica-tf-u1"
+	if err := c.CheckPlanned(update); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckPlanned(planned("b", "data/", "u2")); err != nil {
+		t.Fatalf("the replacement's create was refused: %v", err)
 	}
 }

@@ -190,13 +190,13 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 		if credGone {
 			plan.CredentialID, plan.ID = types.StringUnknown(), types.StringUnknown()
 		}
-		if state.ClaimToken.IsNull() && !req.Plan.Raw.Equal(req.State.Raw) {
-			// State from before claims (or an import): the next update claims the user and policy. Only
-			// then: an unchanged connection plans no change (an import followed by plan shows none).
-			plan.ClaimToken = types.StringUnknown()
-		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if !creating && state.ClaimToken.IsNull() && !resp.Plan.Raw.Equal(req.State.Raw) {
+		// State from before claims (or an import): the next update claims the user and policy. Only
+		// then: an unchanged connection plans no change (an import followed by plan shows none).
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("claim_token"), types.StringUnknown())...)
+	}
 }
 
 // planChecks runs the checks that need AWS (the bucket's region against ica_region and the KMS key,

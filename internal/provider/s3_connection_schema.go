@@ -146,7 +146,7 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 					mapvalidator.KeysAre(tagKeyValidator()),
 					mapvalidator.ValueStringsAre(stringFuncValidator("an IAM tag value (at most 256 characters)", naming.ValidateIAMTagValue)),
 				},
-				Description: "Tags for the IAM user and policy, next to the provider's own ownership tags (`" + connection.TagManagedBy + "`, `" + connection.TagBucket + "`, and on the policy `" + connection.TagIAMUser + "`). " +
+				Description: "Tags for the IAM user and policy, next to the provider's own ownership tags (`" + connection.TagManagedBy + "`, `" + connection.TagBucket + "`, `" + connection.TagCredential + "`, the claim `" + connection.TagClaim + "`, and on the policy `" + connection.TagIAMUser + "`). " +
 					"Refresh reads the IAM user's tags, so a tag added, changed or removed outside Terraform shows in the plan and the next apply puts the configured tags back (on the user and the policy).",
 			},
 			"credential_id": schema.StringAttribute{
