@@ -23,7 +23,7 @@ type Planned struct {
 // are the guarantee (other aliases, -target, other configurations).
 type plannedNames struct {
 	mu   sync.Mutex
-	held map[string]Planned
+	held map[string][]Planned
 }
 
 // CheckPlanned records p and refuses it when a connection planned earlier in this process holds one of
@@ -34,7 +34,7 @@ func (c *Converger) CheckPlanned(p Planned) error {
 	c.planned.mu.Lock()
 	defer c.planned.mu.Unlock()
 	if c.planned.held == nil {
-		c.planned.held = map[string]Planned{}
+		c.planned.held = map[string][]Planned{}
 	}
 	type name struct{ key, what, fix string }
 	names := []name{
@@ -51,14 +51,19 @@ func (c *Converger) CheckPlanned(p Planned) error {
 		var clashes, fixes []string
 		var with Planned
 		for _, n := range names {
-			q, ok := c.planned.held[n.key]
-			if !ok || (p.Existing && q.Existing) || (q.Existing && !q.Destroying && q.sameNames(p)) {
-				// The last: a replacement plans its create after its update, with the same names.
-				continue
-			}
-			clashes, with = append(clashes, n.what), q
-			if !slices.Contains(fixes, n.fix) {
-				fixes = append(fixes, n.fix)
+			for _, q := range c.planned.held[n.key] {
+				if !clash(p, q) {
+					continue
+				}
+				if len(clashes) == 0 || q.Destroying { // a destroy of the same names explains it best
+					with = q
+				}
+				if !slices.Contains(clashes, n.what) {
+					clashes = append(clashes, n.what)
+				}
+				if !slices.Contains(fixes, n.fix) {
+					fixes = append(fixes, n.fix)
+				}
 			}
 		}
 		if len(clashes) > 0 {
@@ -66,11 +71,26 @@ func (c *Converger) CheckPlanned(p Planned) error {
 		}
 	}
 	for _, n := range names {
-		if q, ok := c.planned.held[n.key]; !ok || q.Destroying {
-			c.planned.held[n.key] = p
-		}
+		c.planned.held[n.key] = append(c.planned.held[n.key], p)
 	}
 	return nil
+}
+
+// clash reports whether p, planned after q, may not hold a name q holds.
+func clash(p, q Planned) bool {
+	switch {
+	case p.Existing && q.Existing:
+		return false // already in state: the apply reports their sharing
+	case q.Destroying:
+		// A destroy clashes only with a create of exactly its names (a renamed resource or key); one that
+		// shares some of them (a deposed object of a create_before_destroy) frees them first.
+		return q.sameNames(p)
+	case q.Existing:
+		// A replacement plans its create after its update, with the same names: one connection.
+		return !q.sameNames(p)
+	default:
+		return true
+	}
 }
 
 func plannedClash(p, with Planned, clashes, fixes []string) error {

@@ -55,6 +55,12 @@ func TestCheckPlannedSaysMovedForADestroyAndCreateOfOneName(t *testing.T) {
 	if err := c.CheckPlanned(old); err != nil {
 		t.Fatal(err)
 	}
+	// A deposed object of a create_before_destroy shares the folder and credential with its replacement.
+	replacement := planned("b", "data/", "u2")
+	replacement.CredentialName = "u"
+	if err := c.CheckPlanned(replacement); err != nil {
+		t.Fatalf("a replacement sharing names with the object it replaces was refused: %v", err)
+	}
 	err := c.CheckPlanned(planned("b", "data/", "u"))
 	if err == nil || !strings.Contains(err.Error(), "moved block") {
 		t.Fatalf("want the moved-block advice, got %v", err)

@@ -156,9 +156,10 @@ func TestAccS3Connection_createBeforeDestroyRetried(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)IAM\s+policy.*belongs\s+to\s+another\s+connection.*iam_policy_name`),
 			},
 			{
-				// The live connection is intact: its key, held by ICA, its rule on the bucket.
+				// The live connection is intact: its key, held by ICA, its rule on the bucket (next to the
+				// rule of the refused attempt's own new user, which its tainted state records).
 				PreConfig: func() {
-					if err := env.checkConvergedAttrs(t, live); err != nil {
+					if err := env.checkConvergedAttrs(t, live, "ica-tf-"+u1, "ica-tf-"+u2); err != nil {
 						t.Fatalf("after the refused replacement: %v", err)
 					}
 				},
