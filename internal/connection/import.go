@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/icaobjects"
 	"github.com/ica-tf/terraform-provider-ica/internal/naming"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
 )
@@ -152,6 +153,10 @@ func (c *Converger) findCredential(ctx context.Context, ref string) (*ica.Storag
 		cred, err = c.creds.ByID(ctx, ref)
 	} else {
 		cred, err = c.creds.ByName(ctx, ref)
+	}
+	var ambiguous *icaobjects.AmbiguousNameError
+	if errors.As(err, &ambiguous) {
+		return nil, err // says to import by UUID
 	}
 	if err != nil {
 		return nil, stepErr("listing ICA storage credentials for", quote(ref), err)

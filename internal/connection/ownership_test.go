@@ -233,3 +233,21 @@ func TestDestroyDeletesOnlyTheRecordedKeyWithoutAClaim(t *testing.T) {
 		t.Fatalf("claimed: err %v, user left %v", err, w.tagsOf(spec.UserName))
 	}
 }
+
+// TestSeveralCredentialsOfOneNameAreRefused: the provider's one adopt-by-name rule (icaobjects): several
+// ICA credentials of the connection's name are a refusal listing their UUIDs, before anything is made.
+func TestSeveralCredentialsOfOneNameAreRefused(t *testing.T) {
+	w := testWorld()
+	spec := withToken(testSpec("a/"), "token-a")
+	for _, id := range []string{"11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"} {
+		w.creds[id] = &fakeCred{}
+		w.creds[id].c.ID, w.creds[id].c.Name = id, spec.CredentialName
+	}
+	_, err := w.converger().Apply(context.Background(), spec, State{})
+	if err == nil || !strings.Contains(err.Error(), "11111111-1111-1111-1111-111111111111") || !strings.Contains(err.Error(), "22222222-2222-2222-2222-222222222222") || !strings.Contains(err.Error(), "UUID") {
+		t.Fatalf("want a refusal listing both UUIDs, got %v", err)
+	}
+	if ws := w.writes(); len(ws) != 0 {
+		t.Fatalf("wrote %v before refusing", ws)
+	}
+}
