@@ -213,20 +213,36 @@ func (r *run) claim(ctx context.Context) error {
 	}
 	st := r.state()
 	stamped := prior.Token == spec.Token
-	if err := parallel(
+	var userClaimed, policyClaimed bool
+	err := parallel(
 		func() error {
 			if stamped && !r.newUser {
 				return nil
 			}
-			return stepErr("claiming IAM user", quote(spec.UserName), r.c.d.IAM.TagUser(ctx, spec.UserName, claimTags(spec.Token)))
+			err := r.c.d.IAM.TagUser(ctx, spec.UserName, claimTags(spec.Token))
+			userClaimed = err == nil
+			return stepErr("claiming IAM user", quote(spec.UserName), err)
 		},
 		func() error {
 			if stamped && !r.newPolicy {
 				return nil
 			}
-			return stepErr("claiming IAM policy", quote(st.PolicyARN), r.c.d.IAM.TagPolicy(ctx, st.PolicyARN, claimTags(spec.Token)))
+			err := r.c.d.IAM.TagPolicy(ctx, st.PolicyARN, claimTags(spec.Token))
+			policyClaimed = err == nil
+			return stepErr("claiming IAM policy", quote(st.PolicyARN), err)
 		},
-	); err != nil {
+	)
+	if err != nil && !stamped {
+		// The state will not record this token: take back the half of the claim that was stamped, so a
+		// retry can adopt the objects (best effort: the error below is the one to report).
+		if userClaimed {
+			_ = r.c.d.IAM.UntagUser(ctx, spec.UserName, []string{TagClaim})
+		}
+		if policyClaimed {
+			_ = r.c.d.IAM.UntagPolicy(ctx, st.PolicyARN, []string{TagClaim})
+		}
+	}
+	if err != nil {
 		return err
 	}
 	r.update(func(st *State) { st.Token = spec.Token })

@@ -251,3 +251,20 @@ func TestSeveralCredentialsOfOneNameAreRefused(t *testing.T) {
 		t.Fatalf("wrote %v before refusing", ws)
 	}
 }
+
+// TestAHalfStampedClaimIsTakenBack: when one claim write fails, the other is undone, so the retry (with
+// a new token, as the state records none) adopts both objects.
+func TestAHalfStampedClaimIsTakenBack(t *testing.T) {
+	w := testWorld()
+	spec := withToken(testSpec("a/"), "token-a")
+	w.faults["TagPolicy"] = errors.New("throttled for good")
+	st, err := w.converger().Apply(context.Background(), spec, State{})
+	if err == nil || st.Token != "" || w.tagsOf(spec.UserName)[TagClaim] != "" {
+		t.Fatalf("want the failure, no token and the user's claim undone: %v, %q, %v", err, st.Token, w.tagsOf(spec.UserName))
+	}
+	retry := mustApply(t, w.converger(), withToken(spec, "token-b"), State{})
+	assertConverged(t, w, spec, retry)
+	if retry.Token != "token-b" {
+		t.Fatalf("retry token %q", retry.Token)
+	}
+}

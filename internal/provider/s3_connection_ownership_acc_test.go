@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -249,6 +250,35 @@ func TestAccS3Connection_upgradeWithoutToken(t *testing.T) {
 					}
 					return nil
 				},
+			},
+		},
+	})
+}
+
+// TestAccS3Connection_forEachKeyRenamed: renaming a for_each key plans a destroy and a create of the same
+// names, which cannot both succeed: the plan refuses it and says to add a moved block; with the block the
+// connection is kept as it is.
+func TestAccS3Connection_forEachKeyRenamed(t *testing.T) {
+	env := newConnEnv(t)
+	cfg := func(key, moved string) string {
+		return env.providerConfig() + fmt.Sprintf(`
+resource "ica_s3_connection" "many" {
+  for_each = toset([%q])
+  bucket   = %q
+  prefix   = "data"
+}
+%s`, key, env.bucket, moved)
+	}
+	live := convergedAll{t: t, env: env, want: 1}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{Config: cfg("old", ""), ConfigStateChecks: []statecheck.StateCheck{live}},
+			{Config: cfg("new", ""), ExpectError: regexp.MustCompile(`(?s)a\s+connection\s+this\s+plan\s+destroys\s+still\s+holds.*moved\s+block`)},
+			{
+				Config:            cfg("new", "moved {\n  from = ica_s3_connection.many[\"old\"]\n  to   = ica_s3_connection.many[\"new\"]\n}\n"),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{live},
 			},
 		},
 	})
