@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -58,6 +59,7 @@ func TestAccS3Connection_sameFolderTwice(t *testing.T) {
 	live := convergedAll{t: t, env: env, want: 1}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             env.checkDestroyed(t, nil, nil),
 		Steps: []resource.TestStep{
 			{
 				Config:      env.providerConfig() + a + env.connection("b", "  prefix = \"same\"\n  depends_on = [ica_s3_connection.a]\n"),
@@ -87,6 +89,7 @@ func TestAccS3Connection_sameCredentialTwoFolders(t *testing.T) {
 	var aUser string
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             env.checkDestroyed(t, nil, nil),
 		Steps: []resource.TestStep{
 			{
 				Config:      env.providerConfig() + a + b(`"two"`, cred),
@@ -279,6 +282,40 @@ resource "ica_s3_connection" "many" {
 				Config:            cfg("new", "moved {\n  from = ica_s3_connection.many[\"old\"]\n  to   = ica_s3_connection.many[\"new\"]\n}\n"),
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{live},
+			},
+			// Destroyed by a step (the framework's final destroy cannot read for_each state).
+			{Config: env.providerConfig(), Check: env.checkDestroyed(t, []string{naming.DefaultIAMUserName(env.bucket, "data/")}, []string{naming.DefaultIAMPolicyName(env.bucket, "data/")})},
+		},
+	})
+}
+
+// TestAccS3Connection_taintOneOfTwo: a tainted connection is replaced (destroy, then create with the same
+// names, adopting its ICA credential) while the other connection on the bucket keeps its key, credential
+// and rule; both end claimed by their own tokens.
+func TestAccS3Connection_taintOneOfTwo(t *testing.T) {
+	env := newConnEnv(t)
+	cfg := env.providerConfig() + env.connection("a", "  prefix = \"one\"\n") + env.connection("b", "  prefix = \"two\"\n")
+	both := convergedAll{t: t, env: env, want: 2}
+	token := statecheck.CompareValue(compare.ValuesDiffer())
+	keep := statecheck.CompareValue(compare.ValuesSame())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             env.checkDestroyed(t, nil, nil),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{both,
+					token.AddStateValue("ica_s3_connection.a", tfjsonpath.New("claim_token")),
+					keep.AddStateValue("ica_s3_connection.b", tfjsonpath.New("access_key_id")),
+				},
+			},
+			{
+				Config: cfg,
+				Taint:  []string{"ica_s3_connection.a"},
+				ConfigStateChecks: []statecheck.StateCheck{both,
+					token.AddStateValue("ica_s3_connection.a", tfjsonpath.New("claim_token")),
+					keep.AddStateValue("ica_s3_connection.b", tfjsonpath.New("access_key_id")),
+				},
 			},
 		},
 	})
