@@ -4,10 +4,11 @@
 // Desired state comes from the configuration (Spec, model.go), observed state from small interfaces
 // (ports.go: S3, IAM, a key prober, ICA credentials) that internal/awsapi and *ica.Client implement.
 // Converger.Read refreshes a State (observe.go, read.go); Converger.Apply runs one apply (apply.go) whose
-// steps, one per file (step_cors.go, step_policy.go, step_user.go, step_keys.go, step_credential.go),
-// share a per-apply run and run in independent chains in parallel (the CORS rule alongside the IAM
-// chain). ownership.go decides what a connection may adopt; Import and Delete have their own files.
-// Progress is recorded in State as each step succeeds, so a failure returns what exists for the caller
+// steps, one per file (step_cors.go, step_policy.go, step_user.go, step_keys.go, step_credential.go,
+// step_claim.go), share a per-apply run and run in independent chains in parallel (the CORS rule
+// alongside the IAM chain). ownership.go decides what a connection may adopt, change or delete
+// (planned.go refuses at plan the names another planned connection holds); Import and Delete have their
+// own files. Progress is recorded in State as each step succeeds, so a failure returns what exists for the caller
 // to save and the next apply continues from there.
 package connection
 

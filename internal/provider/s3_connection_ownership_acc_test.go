@@ -320,3 +320,38 @@ func TestAccS3Connection_taintOneOfTwo(t *testing.T) {
 		},
 	})
 }
+
+// TestAccS3Connection_credentialRenamed: a new credential_name replaces the connection (destroy, then
+// create): the new one gets a credential of its own, the other connection on the bucket is untouched.
+func TestAccS3Connection_credentialRenamed(t *testing.T) {
+	env := newConnEnv(t)
+	c1, c2 := acctest.RandomName("c"), acctest.RandomName("c")
+	cfg := func(cred string) string {
+		return env.providerConfig() + env.connection("a", fmt.Sprintf("  prefix = \"one\"\n  credential_name = %q\n", cred)) +
+			env.connection("b", "  prefix = \"two\"\n")
+	}
+	both := convergedAll{t: t, env: env, want: 2}
+	credID := statecheck.CompareValue(compare.ValuesDiffer())
+	keep := statecheck.CompareValue(compare.ValuesSame())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             env.checkDestroyed(t, nil, nil),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(c1),
+				ConfigStateChecks: []statecheck.StateCheck{both,
+					credID.AddStateValue("ica_s3_connection.a", tfjsonpath.New("credential_id")),
+					keep.AddStateValue("ica_s3_connection.b", tfjsonpath.New("access_key_id")),
+				},
+			},
+			{
+				Config: cfg(c2),
+				ConfigStateChecks: []statecheck.StateCheck{both,
+					credID.AddStateValue("ica_s3_connection.a", tfjsonpath.New("credential_id")),
+					keep.AddStateValue("ica_s3_connection.b", tfjsonpath.New("access_key_id")),
+					statecheck.ExpectKnownValue("ica_s3_connection.a", tfjsonpath.New("credential_name"), knownvalue.StringExact(c2)),
+				},
+			},
+		},
+	})
+}
