@@ -103,8 +103,8 @@ func userIsThisConnections(u User, spec Spec) bool {
 
 // claimedElsewhere is the refusal for an object another connection holds.
 func claimedElsewhere(object, attribute string, spec Spec) error {
-	return fmt.Errorf("%s already exists and belongs to another connection: it carries the claim (tag %s) of another ica_s3_connection, so this one may not take it over. Give this connection its own %s. If the other connection's Terraform state was lost, import it instead of creating a new one: terraform import ica_s3_connection.NAME %s:IAM_USER_NAME:CREDENTIAL",
-		object, TagClaim, attribute, spec.Bucket)
+	return fmt.Errorf("%s already exists and belongs to another connection: it carries the claim (tag %s) of another ica_s3_connection, so this one may not take it over. Give this connection its own %s. If the other connection's Terraform state was lost (also when an apply was interrupted right after the claim), import it instead of creating a new one: terraform import ica_s3_connection.NAME %s:%s:%s",
+		object, TagClaim, attribute, spec.Bucket, spec.UserName, spec.CredentialName)
 }
 
 // userNotAdoptable says why an existing user with the connection's name may not be adopted: another
