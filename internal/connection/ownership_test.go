@@ -268,3 +268,27 @@ func TestAHalfStampedClaimIsTakenBack(t *testing.T) {
 		t.Fatalf("retry token %q", retry.Token)
 	}
 }
+
+// TestImportTakesOverTheClaim: the recovery the refusal names. A connection whose state was lost (here:
+// never written) is imported with its claim, and then converges without a write.
+func TestImportTakesOverTheClaim(t *testing.T) {
+	w := testWorld()
+	spec := withToken(testSpec("a/"), "token-lost")
+	mustApply(t, w.converger(), spec, State{})
+	if _, err := w.converger().Apply(context.Background(), withToken(spec, "token-rerun"), State{}); err == nil {
+		t.Fatal("the re-run must refuse the claimed objects")
+	}
+	im, err := w.converger().Import(context.Background(), spec.Bucket, spec.UserName, spec.CredentialName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im.State.Token != "token-lost" {
+		t.Fatalf("import took token %q, want the claim", im.State.Token)
+	}
+	w.resetCalls()
+	st := mustApply(t, w.converger(), withToken(spec, im.State.Token), im.State)
+	if ws := w.writes(); len(ws) != 0 {
+		t.Fatalf("the imported connection needed writes: %v", ws)
+	}
+	assertConverged(t, w, spec, st)
+}
