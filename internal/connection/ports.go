@@ -77,6 +77,8 @@ type PolicyVersion struct {
 type IAM interface {
 	AccountID(ctx context.Context) (string, error)
 	GetUser(ctx context.Context, name string) (User, error)
+	// ListUsers lists every user of the account without their tags (ListUsers returns none).
+	ListUsers(ctx context.Context) ([]User, error)
 	CreateUser(ctx context.Context, name, path string, tags map[string]string) (User, error)
 	TagUser(ctx context.Context, name string, tags map[string]string) error
 	UntagUser(ctx context.Context, name string, keys []string) error

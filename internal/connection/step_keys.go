@@ -181,7 +181,7 @@ func (r *run) rotateKey(ctx context.Context) error {
 		if err != nil {
 			return stepErr("reading IAM user", quote(spec.UserName), err)
 		}
-		kp.sweep = isOurs(u.Tags, spec.Bucket)
+		kp.sweep = keysAreOurs(u.Tags, spec)
 	}
 	if kp.sweep && key.Retried {
 		if err := c.sweepKeys(ctx, spec.UserName, key.ID); err != nil {

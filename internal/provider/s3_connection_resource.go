@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -117,6 +118,12 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if p, ok := plan.planned(!creating, false); ok && r.conv != nil {
+		if err := r.conv.CheckPlanned(p); err != nil {
+			resp.Diagnostics.AddError("Connection names clash with another connection", err.Error())
+			return
+		}
+	}
 
 	if !creating {
 		rotating := !plan.RotationTrigger.Equal(state.RotationTrigger)
@@ -136,6 +143,11 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if !creating && state.ClaimToken.IsNull() && !resp.Plan.Raw.Equal(req.State.Raw) {
+		// State from before claims (or an import): the next update claims the user and policy. Only
+		// then: an unchanged connection plans no change (an import followed by plan shows none).
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("claim_token"), types.StringUnknown())...)
+	}
 }
 
 // planChecks runs the checks that need AWS (the bucket's region against ica_region and the KMS key,
@@ -207,7 +219,13 @@ func addPlanAWSError(diags *diag.Diagnostics, what string, err error) {
 func (r *s3ConnectionResource) warnDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	var state s3ConnectionModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || r.data == nil || !r.data.ICA.HasCredentials() || state.CredentialID.IsNull() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if p, ok := state.planned(true, true); ok && r.conv != nil {
+		_ = r.conv.CheckPlanned(p) // a destroy never clashes; it tells a create of its names to use moved
+	}
+	if r.data == nil || !r.data.ICA.HasCredentials() || state.CredentialID.IsNull() {
 		return
 	}
 	configs, err := r.data.storageConfigurations(ctx)
@@ -244,6 +262,8 @@ func (r *s3ConnectionResource) Create(ctx context.Context, req resource.CreateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The token is this Terraform object's; a create stamps it as its claim once it has finished.
+	spec.Token = uuid.NewString()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	st, err := r.conv.Apply(ctx, spec, connection.State{})
@@ -272,6 +292,10 @@ func (r *s3ConnectionResource) Update(ctx context.Context, req resource.UpdateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if spec.Token == "" {
+		// The first apply of older (or imported) state claims the user and policy with a new token.
+		spec.Token = uuid.NewString()
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	st, err := r.conv.Apply(ctx, spec, prior)
@@ -298,6 +322,9 @@ func (r *s3ConnectionResource) save(ctx context.Context, m *s3ConnectionModel, p
 	private privateSetter, state stateSetter, diags *diag.Diagnostics, action string) {
 	for _, note := range st.Adopted {
 		diags.AddWarning("Existing object adopted", fmt.Sprintf("Connection of bucket %q: %s.", m.Bucket.ValueString(), note))
+	}
+	for _, note := range st.Notes {
+		diags.AddWarning("Connection shares objects with another connection", fmt.Sprintf("Connection of bucket %q: %s.", m.Bucket.ValueString(), note))
 	}
 	if err != nil {
 		if action == "create" && st.UserARN == "" && st.PolicyARN == "" && !st.CORSRule && st.CredentialID == "" {
@@ -376,7 +403,11 @@ func (r *s3ConnectionResource) Delete(ctx context.Context, req resource.DeleteRe
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := r.conv.Delete(ctx, spec, prior); err != nil {
+	notes, err := r.conv.Delete(ctx, spec, prior)
+	for _, note := range notes {
+		resp.Diagnostics.AddWarning("Object left to the connection that claims it", fmt.Sprintf("Connection of bucket %q: %s.", state.Bucket.ValueString(), note))
+	}
+	if err != nil {
 		addConnectionError(&resp.Diagnostics, "destroy", err)
 		return
 	}
