@@ -42,6 +42,8 @@ type Clients struct {
 	sts      *sts.Client
 	regions  map[string]string // bucket → region
 	regionSF singleflight.Group
+
+	ready readinessCache // preflight reads and KMS clients (readiness.go)
 }
 
 // New returns lazily configured clients; safe for concurrent use.

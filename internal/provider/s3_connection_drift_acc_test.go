@@ -211,6 +211,9 @@ func TestAccS3Connection_rotationEnforcedIAM(t *testing.T) {
 	if _, err := m.S3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(env.bucket)}); err != nil {
 		t.Fatal(err)
 	}
+	if err := acctest.EnforceBucketOwner(context.Background(), m, env.bucket); err != nil {
+		t.Fatal(err)
+	}
 	env.putCORS(t, []s3types.CORSRule{connForeignRule})
 	user := acctest.RandomName("u")
 	scName := acctest.RandomName("sc")

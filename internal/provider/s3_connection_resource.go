@@ -235,6 +235,9 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 		plan.PolicyJSON = types.StringUnknown()
 		return
 	}
+	if r.preflight(ctx, bucket, region, plan.KMSKeyARN.ValueString(), &resp.Diagnostics); resp.Diagnostics.HasError() {
+		return
+	}
 	desired, err := r.conv.DesiredPolicy(ctx, connection.Spec{Bucket: bucket, Prefix: normPrefix, KMSKeyARN: plan.KMSKeyARN.ValueString()})
 	if err != nil {
 		plan.PolicyJSON = types.StringUnknown()
