@@ -27,7 +27,10 @@ const (
 type Fault struct {
 	Service   string // "s3", "iam", "sts"; empty matches any service
 	Operation string // path.Match pattern on the operation name; empty matches any
-	Kind      Kind
+	// AccessKeyID matches only requests signed with this key (e.g. a key the provider just created);
+	// empty matches any.
+	AccessKeyID string
+	Kind        Kind
 
 	Status  int    // HTTP status for KindError (required) and KindServerError/KindThrottle (override)
 	Code    string // AWS error code (defaults per kind)
@@ -103,6 +106,9 @@ func (f Fault) validate() error {
 func (r *Rule) take(op Op) bool {
 	f := r.fault
 	if f.Service != "" && f.Service != op.Service {
+		return false
+	}
+	if f.AccessKeyID != "" && f.AccessKeyID != op.AccessKeyID {
 		return false
 	}
 	if f.Operation != "" {
