@@ -11,15 +11,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/awsapi"
 	"github.com/ica-tf/terraform-provider-ica/internal/connection"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
 func TestMain(m *testing.M) { acctest.Main(m) }
 
-func clientsFor(m *acctest.Moto, region string) *awsapi.Clients { return awsapi.New(settingsFor(m, region)) }
+func clientsFor(m *acctest.Moto, region string) *awsapi.Clients {
+	return awsapi.New(settingsFor(m, region))
+}
 
 func settingsFor(m *acctest.Moto, region string) awsapi.Settings {
 	return awsapi.Settings{

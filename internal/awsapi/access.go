@@ -1,0 +1,145 @@
+package awsapi
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/connection"
+)
+
+// Access implements connection.AccessTester (calls signed with the key under test) and
+// connection.ProbeCleaner (the provider's own identity).
+type Access struct{ c *Clients }
+
+var (
+	_ connection.AccessTester = Access{}
+	_ connection.ProbeCleaner = Access{}
+)
+
+// AccessTester returns the connection.AccessTester implementation.
+func (c *Clients) AccessTester() Access { return Access{c} }
+
+// keyS3 is an S3 client for the bucket's region signed with key; one attempt per call, since the
+// self-test does its own bounded retrying of denials.
+func (a Access) keyS3(ctx context.Context, key connection.NewAccessKey, bucket string) (*s3.Client, error) {
+	region, err := a.c.S3Adapter().BucketRegion(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := a.c.S3(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	return s3.New(cl.Options(), func(o *s3.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider(key.ID, key.Secret, "")
+		o.RetryMaxAttempts = 1
+	}), nil
+}
+
+// mapAccessErr wraps a refusal as connection.ErrAccessDenied, Object Lock's refusal of a version delete
+// as connection.ErrObjectLocked, and the rest as mapErr does.
+func mapAccessErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch code := errorCode(err); {
+	case code == "AccessDenied" && strings.Contains(strings.ToLower(err.Error()), "object lock"):
+		return fmt.Errorf("%w (%w)", err, connection.ErrObjectLocked)
+	case code == "AccessDenied" || code == "AccessDeniedException" || code == "KMS.AccessDeniedException":
+		return fmt.Errorf("%w (%w)", err, connection.ErrAccessDenied)
+	case code == "NoSuchKey":
+		return fmt.Errorf("%w (%w)", err, connection.ErrNotFound)
+	}
+	return mapErr(err)
+}
+
+func (a Access) ListObjects(ctx context.Context, key connection.NewAccessKey, bucket, prefix string) error {
+	cl, err := a.keyS3(ctx, key, bucket)
+	if err != nil {
+		return err
+	}
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(1)}
+	if prefix != "" {
+		in.Prefix = aws.String(prefix)
+	}
+	_, err = cl.ListObjectsV2(ctx, in)
+	return mapAccessErr(err)
+}
+
+func (a Access) PutObject(ctx context.Context, key connection.NewAccessKey, bucket, objectKey, kmsKeyARN string) (string, error) {
+	cl, err := a.keyS3(ctx, key, bucket)
+	if err != nil {
+		return "", err
+	}
+	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(objectKey), Body: bytes.NewReader(nil)}
+	if kmsKeyARN != "" {
+		in.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms
+		in.SSEKMSKeyId = aws.String(kmsKeyARN)
+	}
+	out, err := cl.PutObject(ctx, in)
+	if err != nil {
+		return "", mapAccessErr(err)
+	}
+	return aws.ToString(out.VersionId), nil
+}
+
+func (a Access) GetObject(ctx context.Context, key connection.NewAccessKey, bucket, objectKey string) error {
+	cl, err := a.keyS3(ctx, key, bucket)
+	if err != nil {
+		return err
+	}
+	out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(objectKey)})
+	if err != nil {
+		return mapAccessErr(err)
+	}
+	_, _ = io.Copy(io.Discard, out.Body)
+	return out.Body.Close()
+}
+
+func (a Access) DeleteObject(ctx context.Context, key connection.NewAccessKey, bucket, objectKey, versionID string) error {
+	cl, err := a.keyS3(ctx, key, bucket)
+	if err != nil {
+		return err
+	}
+	return mapAccessErr(deleteObject(ctx, cl, bucket, objectKey, versionID))
+}
+
+func deleteObject(ctx context.Context, cl *s3.Client, bucket, objectKey, versionID string) error {
+	in := &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(objectKey)}
+	if versionID != "" {
+		in.VersionId = aws.String(versionID)
+	}
+	_, err := cl.DeleteObject(ctx, in)
+	return err
+}
+
+func (a Access) GetFederationToken(ctx context.Context, key connection.NewAccessKey) error {
+	cfg, err := a.c.Config(ctx)
+	if err != nil {
+		return err
+	}
+	cl := sts.NewFromConfig(cfg, a.c.stsOptions, func(o *sts.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider(key.ID, key.Secret, "")
+		o.RetryMaxAttempts = 1
+	})
+	_, err = cl.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("ica-tf-probe"), DurationSeconds: aws.Int32(900)})
+	return mapAccessErr(err)
+}
+
+// DeleteProbe removes a probe object (its version, when given) with the provider's own identity.
+func (a Access) DeleteProbe(ctx context.Context, bucket, objectKey, versionID string) error {
+	cl, err := a.c.S3Adapter().client(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	return mapErr(deleteObject(ctx, cl, bucket, objectKey, versionID))
+}
