@@ -30,11 +30,7 @@ func (c *Clients) AccessTester() Access { return Access{c} }
 
 // keyS3 is an S3 client for the bucket's region signed with key; one attempt per call, since the
 // self-test does its own bounded retrying of denials.
-func (a Access) keyS3(ctx context.Context, key connection.NewAccessKey, bucket string) (*s3.Client, error) {
-	region, err := a.c.S3Adapter().BucketRegion(ctx, bucket)
-	if err != nil {
-		return nil, err
-	}
+func (a Access) keyS3(ctx context.Context, key connection.NewAccessKey, region string) (*s3.Client, error) {
 	cl, err := a.c.S3(ctx, region)
 	if err != nil {
 		return nil, err
@@ -62,8 +58,8 @@ func mapAccessErr(err error) error {
 	return mapErr(err)
 }
 
-func (a Access) ListObjects(ctx context.Context, key connection.NewAccessKey, bucket, prefix string) error {
-	cl, err := a.keyS3(ctx, key, bucket)
+func (a Access) ListObjects(ctx context.Context, key connection.NewAccessKey, region, bucket, prefix string) error {
+	cl, err := a.keyS3(ctx, key, region)
 	if err != nil {
 		return err
 	}
@@ -75,12 +71,12 @@ func (a Access) ListObjects(ctx context.Context, key connection.NewAccessKey, bu
 	return mapAccessErr(err)
 }
 
-func (a Access) PutObject(ctx context.Context, key connection.NewAccessKey, bucket, objectKey, kmsKeyARN string) (string, error) {
-	cl, err := a.keyS3(ctx, key, bucket)
+func (a Access) PutObject(ctx context.Context, key connection.NewAccessKey, o connection.Object, kmsKeyARN string) (string, error) {
+	cl, err := a.keyS3(ctx, key, o.Region)
 	if err != nil {
 		return "", err
 	}
-	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(objectKey), Body: bytes.NewReader(nil)}
+	in := &s3.PutObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key), Body: bytes.NewReader(nil)}
 	if kmsKeyARN != "" {
 		in.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms
 		in.SSEKMSKeyId = aws.String(kmsKeyARN)
@@ -92,12 +88,12 @@ func (a Access) PutObject(ctx context.Context, key connection.NewAccessKey, buck
 	return aws.ToString(out.VersionId), nil
 }
 
-func (a Access) GetObject(ctx context.Context, key connection.NewAccessKey, bucket, objectKey string) error {
-	cl, err := a.keyS3(ctx, key, bucket)
+func (a Access) GetObject(ctx context.Context, key connection.NewAccessKey, o connection.Object) error {
+	cl, err := a.keyS3(ctx, key, o.Region)
 	if err != nil {
 		return err
 	}
-	out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(objectKey)})
+	out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key)})
 	if err != nil {
 		return mapAccessErr(err)
 	}
@@ -105,16 +101,16 @@ func (a Access) GetObject(ctx context.Context, key connection.NewAccessKey, buck
 	return out.Body.Close()
 }
 
-func (a Access) DeleteObject(ctx context.Context, key connection.NewAccessKey, bucket, objectKey, versionID string) error {
-	cl, err := a.keyS3(ctx, key, bucket)
+func (a Access) DeleteObject(ctx context.Context, key connection.NewAccessKey, o connection.Object, versionID string) error {
+	cl, err := a.keyS3(ctx, key, o.Region)
 	if err != nil {
 		return err
 	}
-	return mapAccessErr(deleteObject(ctx, cl, bucket, objectKey, versionID))
+	return mapAccessErr(deleteObject(ctx, cl, o, versionID))
 }
 
-func deleteObject(ctx context.Context, cl *s3.Client, bucket, objectKey, versionID string) error {
-	in := &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(objectKey)}
+func deleteObject(ctx context.Context, cl *s3.Client, o connection.Object, versionID string) error {
+	in := &s3.DeleteObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key)}
 	if versionID != "" {
 		in.VersionId = aws.String(versionID)
 	}
@@ -136,10 +132,10 @@ func (a Access) GetFederationToken(ctx context.Context, key connection.NewAccess
 }
 
 // DeleteProbe removes a probe object (its version, when given) with the provider's own identity.
-func (a Access) DeleteProbe(ctx context.Context, bucket, objectKey, versionID string) error {
-	cl, err := a.c.S3Adapter().client(ctx, bucket)
+func (a Access) DeleteProbe(ctx context.Context, o connection.Object, versionID string) error {
+	cl, err := a.c.S3(ctx, o.Region)
 	if err != nil {
 		return err
 	}
-	return mapErr(deleteObject(ctx, cl, bucket, objectKey, versionID))
+	return mapErr(deleteObject(ctx, cl, o, versionID))
 }

@@ -38,21 +38,21 @@ func TestAccessTesterAgainstMoto(t *testing.T) {
 	}
 	key := connection.NewAccessKey{ID: aws.ToString(k.AccessKey.AccessKeyId), Secret: aws.ToString(k.AccessKey.SecretAccessKey)}
 	a := awsapi.New(settingsFor(m, "us-east-1")).AccessTester()
-	obj := "ica/" + connection.ProbeMarker + "0123456789abcdef"
-	if err := a.ListObjects(ctx, key, bucket, "ica/"); err != nil {
+	obj := connection.Object{Region: "us-east-1", Bucket: bucket, Key: "ica/" + connection.ProbeMarker + "0123456789abcdef"}
+	if err := a.ListObjects(ctx, key, "us-east-1", bucket, "ica/"); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.GetObject(ctx, key, bucket, obj); !errors.Is(err, connection.ErrNotFound) {
+	if err := a.GetObject(ctx, key, obj); !errors.Is(err, connection.ErrNotFound) {
 		t.Fatalf("GetObject of a missing key: want ErrNotFound, got %v", err)
 	}
-	version, err := a.PutObject(ctx, key, bucket, obj, "")
+	version, err := a.PutObject(ctx, key, obj, "")
 	if err != nil || version == "" {
 		t.Fatalf("PutObject in a versioned bucket: version %q err %v", version, err)
 	}
-	if err := a.GetObject(ctx, key, bucket, obj); err != nil {
+	if err := a.GetObject(ctx, key, obj); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.DeleteObject(ctx, key, bucket, obj, version); err != nil {
+	if err := a.DeleteObject(ctx, key, obj, version); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.GetFederationToken(ctx, key); err != nil {
@@ -66,8 +66,8 @@ func TestAccessTesterAgainstMoto(t *testing.T) {
 		t.Fatalf("probe left %d versions and %d delete markers", len(out.Versions), len(out.DeleteMarkers))
 	}
 	// The provider's own identity cleans up a probe the key could not delete.
-	version, _ = a.PutObject(ctx, key, bucket, obj, "")
-	if err := a.DeleteProbe(ctx, bucket, obj, version); err != nil {
+	version, _ = a.PutObject(ctx, key, obj, "")
+	if err := a.DeleteProbe(ctx, obj, version); err != nil {
 		t.Fatal(err)
 	}
 	if out, _ := m.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket)}); len(out.Versions)+len(out.DeleteMarkers) != 0 {

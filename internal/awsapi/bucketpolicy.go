@@ -13,8 +13,8 @@ import (
 
 var _ connection.BucketPolicies = S3{}
 
-func (a S3) BucketPolicy(ctx context.Context, bucket string) (string, error) {
-	cl, err := a.client(ctx, bucket)
+func (a S3) BucketPolicy(ctx context.Context, region, bucket string) (string, error) {
+	cl, err := a.c.S3(ctx, region)
 	if err != nil {
 		return "", err
 	}
@@ -28,8 +28,8 @@ func (a S3) BucketPolicy(ctx context.Context, bucket string) (string, error) {
 	return aws.ToString(out.Policy), nil
 }
 
-func (a S3) PutBucketPolicy(ctx context.Context, bucket, document string) error {
-	cl, err := a.client(ctx, bucket)
+func (a S3) PutBucketPolicy(ctx context.Context, region, bucket, document string) error {
+	cl, err := a.c.S3(ctx, region)
 	if err != nil {
 		return err
 	}
@@ -40,8 +40,8 @@ func (a S3) PutBucketPolicy(ctx context.Context, bucket, document string) error 
 	return mapErr(err)
 }
 
-func (a S3) DeleteBucketPolicy(ctx context.Context, bucket string) error {
-	cl, err := a.client(ctx, bucket)
+func (a S3) DeleteBucketPolicy(ctx context.Context, region, bucket string) error {
+	cl, err := a.c.S3(ctx, region)
 	if err != nil {
 		return err
 	}

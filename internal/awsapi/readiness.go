@@ -78,9 +78,9 @@ func mapReadErr(err error) error {
 	return mapErr(err)
 }
 
-func (a Readiness) BucketEncryption(ctx context.Context, bucket string) (readiness.Encryption, error) {
+func (a Readiness) BucketEncryption(ctx context.Context, region, bucket string) (readiness.Encryption, error) {
 	v, err := a.c.ready.once("encryption/"+bucket, func() (any, error) {
-		cl, err := a.c.S3Adapter().client(ctx, bucket)
+		cl, err := a.c.S3(ctx, region)
 		if err != nil {
 			return readiness.Encryption{}, err
 		}
@@ -105,9 +105,9 @@ func (a Readiness) BucketEncryption(ctx context.Context, bucket string) (readine
 	return v.(readiness.Encryption), err
 }
 
-func (a Readiness) BucketOwnership(ctx context.Context, bucket string) (string, error) {
+func (a Readiness) BucketOwnership(ctx context.Context, region, bucket string) (string, error) {
 	v, err := a.c.ready.once("ownership/"+bucket, func() (any, error) {
-		cl, err := a.c.S3Adapter().client(ctx, bucket)
+		cl, err := a.c.S3(ctx, region)
 		if err != nil {
 			return "", err
 		}

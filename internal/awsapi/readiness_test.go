@@ -33,11 +33,11 @@ func TestReadinessReadsAgainstMoto(t *testing.T) {
 	keyARN := aws.ToString(key.KeyMetadata.Arn)
 
 	fresh := awsapi.New(settings).ReadinessAdapter()
-	enc, err := fresh.BucketEncryption(ctx, bucket)
+	enc, err := fresh.BucketEncryption(ctx, "us-east-1", bucket)
 	if err != nil || enc.KMS() {
 		t.Fatalf("a new moto bucket: encryption %+v err %v, want none or SSE-S3", enc, err)
 	}
-	own, err := fresh.BucketOwnership(ctx, bucket)
+	own, err := fresh.BucketOwnership(ctx, "us-east-1", bucket)
 	if err != nil || own == readiness.OwnershipEnforced {
 		t.Fatalf("a new moto bucket: ownership %q err %v, want not enforced", own, err)
 	}
@@ -52,15 +52,15 @@ func TestReadinessReadsAgainstMoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The first adapter keeps its answers for the life of the provider process.
-	if again, _ := fresh.BucketOwnership(ctx, bucket); again != own {
+	if again, _ := fresh.BucketOwnership(ctx, "us-east-1", bucket); again != own {
 		t.Fatalf("ownership read again instead of cached: %q", again)
 	}
 	r := awsapi.New(settings).ReadinessAdapter()
-	enc, err = r.BucketEncryption(ctx, bucket)
+	enc, err = r.BucketEncryption(ctx, "us-east-1", bucket)
 	if err != nil || enc.Algorithm != "aws:kms" || enc.KeyID != aws.ToString(key.KeyMetadata.KeyId) {
 		t.Fatalf("encryption %+v err %v", enc, err)
 	}
-	if own, err := r.BucketOwnership(ctx, bucket); err != nil || own != readiness.OwnershipEnforced {
+	if own, err := r.BucketOwnership(ctx, "us-east-1", bucket); err != nil || own != readiness.OwnershipEnforced {
 		t.Fatalf("ownership %q err %v", own, err)
 	}
 	k, err := r.DescribeKey(ctx, "us-east-1", enc.KeyID)
@@ -84,23 +84,23 @@ func TestBucketPolicyAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := awsapi.New(settingsFor(m, "us-east-1")).S3Adapter()
-	if doc, err := a.BucketPolicy(ctx, bucket); err != nil || doc != "" {
+	if doc, err := a.BucketPolicy(ctx, "us-east-1", bucket); err != nil || doc != "" {
 		t.Fatalf("no policy: %q %v", doc, err)
 	}
 	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::` + bucket + `/*"}]}`
-	if err := a.PutBucketPolicy(ctx, bucket, doc); err != nil {
+	if err := a.PutBucketPolicy(ctx, "us-east-1", bucket, doc); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := a.BucketPolicy(ctx, bucket); err != nil || !strings.Contains(got, `"Sid"`) {
+	if got, err := a.BucketPolicy(ctx, "us-east-1", bucket); err != nil || !strings.Contains(got, `"Sid"`) {
 		t.Fatalf("policy read back: %q %v", got, err)
 	}
-	if err := a.DeleteBucketPolicy(ctx, bucket); err != nil {
+	if err := a.DeleteBucketPolicy(ctx, "us-east-1", bucket); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.DeleteBucketPolicy(ctx, bucket); err != nil {
+	if err := a.DeleteBucketPolicy(ctx, "us-east-1", bucket); err != nil {
 		t.Fatalf("deleting a policy that is gone must succeed: %v", err)
 	}
-	if _, err := a.BucketPolicy(ctx, "no-such-"+bucket); !errors.Is(err, connection.ErrNotFound) {
+	if _, err := a.BucketPolicy(ctx, "us-east-1", "no-such-"+bucket); !errors.Is(err, connection.ErrNotFound) {
 		t.Fatalf("missing bucket: %v", err)
 	}
 }

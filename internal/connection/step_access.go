@@ -25,28 +25,33 @@ const DefaultAccessRetryWindow = 30 * time.Second
 // ProbeMarker is in the name of every probe object: PREFIX + ProbeMarker + 16 hex digits.
 const ProbeMarker = ".ica-tf-probe-"
 
+// Object names the probe object of a self-test: the bucket, its region and the key.
+type Object struct {
+	Region, Bucket, Key string
+}
+
 // AccessTester makes the self-test's calls, each signed with the key under test and sent to the bucket's
 // region. Denials wrap ErrAccessDenied; a missing object wraps ErrNotFound.
 type AccessTester interface {
-	ListObjects(ctx context.Context, key NewAccessKey, bucket, prefix string) error
+	ListObjects(ctx context.Context, key NewAccessKey, region, bucket, prefix string) error
 	// PutObject writes an empty object (SSE-KMS with kmsKeyARN when set) and returns its version id
 	// ("" in an unversioned bucket).
-	PutObject(ctx context.Context, key NewAccessKey, bucket, objectKey, kmsKeyARN string) (string, error)
-	GetObject(ctx context.Context, key NewAccessKey, bucket, objectKey string) error
+	PutObject(ctx context.Context, key NewAccessKey, o Object, kmsKeyARN string) (string, error)
+	GetObject(ctx context.Context, key NewAccessKey, o Object) error
 	// DeleteObject deletes the object, or with versionID that version for good (no delete marker).
-	DeleteObject(ctx context.Context, key NewAccessKey, bucket, objectKey, versionID string) error
+	DeleteObject(ctx context.Context, key NewAccessKey, o Object, versionID string) error
 	GetFederationToken(ctx context.Context, key NewAccessKey) error
 }
 
 // ProbeCleaner deletes a probe object with the provider's own identity, when the key under test may
 // write it but not delete it.
 type ProbeCleaner interface {
-	DeleteProbe(ctx context.Context, bucket, objectKey, versionID string) error
+	DeleteProbe(ctx context.Context, o Object, versionID string) error
 }
 
 // AccessCheck describes one self-test.
 type AccessCheck struct {
-	UserName, Bucket, Prefix, KMSKeyARN string
+	UserName, Region, Bucket, Prefix, KMSKeyARN string
 	// Versioned: the probe's version is deleted, not just the object.
 	Versioned bool
 	// Rotation: the folder is live, so no write (ICA's event notifications would see the probe).
@@ -107,15 +112,15 @@ func (a *accessTest) run(ctx context.Context) (warnings []string, err error) {
 	c := a.check
 	bucketARN := "arn:aws:s3:::" + c.Bucket
 	if err := a.call(ctx, "s3:ListBucket", bucketARN+" (prefix "+quoteOrRoot(c.Prefix)+")", func() error {
-		return a.tester.ListObjects(ctx, a.key, c.Bucket, c.Prefix)
+		return a.tester.ListObjects(ctx, a.key, c.Region, c.Bucket, c.Prefix)
 	}); err != nil {
 		return nil, err
 	}
-	object := probeName(c.Prefix)
-	objectARN := bucketARN + "/" + object
+	object := Object{Region: c.Region, Bucket: c.Bucket, Key: probeName(c.Prefix)}
+	objectARN := bucketARN + "/" + object.Key
 	if c.Rotation {
 		if err := a.call(ctx, "s3:GetObject", objectARN, func() error {
-			if err := a.tester.GetObject(ctx, a.key, c.Bucket, object); !errors.Is(err, ErrNotFound) {
+			if err := a.tester.GetObject(ctx, a.key, object); !errors.Is(err, ErrNotFound) {
 				return err
 			}
 			return nil
@@ -137,11 +142,11 @@ func (a *accessTest) run(ctx context.Context) (warnings []string, err error) {
 
 // objectRoundTrip writes, reads and deletes the probe. Once written, the probe is deleted whatever
 // happens next: with the key under test, else with the provider's own identity.
-func (a *accessTest) objectRoundTrip(ctx context.Context, object, objectARN string) (warnings []string, err error) {
+func (a *accessTest) objectRoundTrip(ctx context.Context, object Object, objectARN string) (warnings []string, err error) {
 	c := a.check
 	var version string
 	if err := a.call(ctx, "s3:PutObject", objectARN, func() error {
-		v, err := a.tester.PutObject(ctx, a.key, c.Bucket, object, c.KMSKeyARN)
+		v, err := a.tester.PutObject(ctx, a.key, object, c.KMSKeyARN)
 		version = v
 		return err
 	}); err != nil {
@@ -153,18 +158,18 @@ func (a *accessTest) objectRoundTrip(ctx context.Context, object, objectARN stri
 			return
 		}
 		// Never leave the probe behind, even when the test failed on it.
-		if cerr := a.cleaner.DeleteProbe(context.WithoutCancel(ctx), c.Bucket, object, version); cerr != nil {
+		if cerr := a.cleaner.DeleteProbe(context.WithoutCancel(ctx), object, version); cerr != nil {
 			warnings = append(warnings, fmt.Sprintf("The access self-test's probe object %s (version %q) could not be deleted (%v); delete it by hand.", objectARN, version, cerr))
 		}
 	}()
-	if err := a.call(ctx, "s3:GetObject", objectARN, func() error { return a.tester.GetObject(ctx, a.key, c.Bucket, object) }); err != nil {
+	if err := a.call(ctx, "s3:GetObject", objectARN, func() error { return a.tester.GetObject(ctx, a.key, object) }); err != nil {
 		return nil, err
 	}
 	action := "s3:DeleteObject"
 	if version != "" {
 		action = "s3:DeleteObjectVersion"
 	}
-	err = a.call(ctx, action, objectARN, func() error { return a.tester.DeleteObject(ctx, a.key, c.Bucket, object, version) })
+	err = a.call(ctx, action, objectARN, func() error { return a.tester.DeleteObject(ctx, a.key, object, version) })
 	switch {
 	case errors.Is(err, ErrObjectLocked):
 		deleted = true // nobody can delete it before its retention ends

@@ -33,12 +33,13 @@ func (f *fakeTester) denied(op string) error {
 	return fmt.Errorf("api error AccessDenied: Access Denied (%w)", ErrAccessDenied)
 }
 
-func (f *fakeTester) ListObjects(_ context.Context, _ NewAccessKey, _, prefix string) error {
+func (f *fakeTester) ListObjects(_ context.Context, _ NewAccessKey, _, _, prefix string) error {
 	f.calls = append(f.calls, "List "+prefix)
 	return f.denied("List")
 }
 
-func (f *fakeTester) PutObject(_ context.Context, _ NewAccessKey, _, key, kms string) (string, error) {
+func (f *fakeTester) PutObject(_ context.Context, _ NewAccessKey, o Object, kms string) (string, error) {
+	key := o.Key
 	f.calls = append(f.calls, "Put "+key+" "+kms)
 	if err := f.denied("Put"); err != nil {
 		return "", err
@@ -50,7 +51,8 @@ func (f *fakeTester) PutObject(_ context.Context, _ NewAccessKey, _, key, kms st
 	return "", nil
 }
 
-func (f *fakeTester) GetObject(_ context.Context, _ NewAccessKey, _, key string) error {
+func (f *fakeTester) GetObject(_ context.Context, _ NewAccessKey, o Object) error {
+	key := o.Key
 	f.calls = append(f.calls, "Get "+key)
 	if err := f.denied("Get"); err != nil {
 		return err
@@ -61,7 +63,8 @@ func (f *fakeTester) GetObject(_ context.Context, _ NewAccessKey, _, key string)
 	return nil
 }
 
-func (f *fakeTester) DeleteObject(_ context.Context, _ NewAccessKey, _, key, version string) error {
+func (f *fakeTester) DeleteObject(_ context.Context, _ NewAccessKey, o Object, version string) error {
+	key := o.Key
 	f.calls = append(f.calls, "Delete "+key+" "+version)
 	if err := f.denied("Delete"); err != nil {
 		return err
@@ -78,7 +81,8 @@ func (f *fakeTester) GetFederationToken(context.Context, NewAccessKey) error {
 	return f.denied("Federation")
 }
 
-func (f *fakeTester) DeleteProbe(_ context.Context, _, key, version string) error {
+func (f *fakeTester) DeleteProbe(_ context.Context, o Object, version string) error {
+	key := o.Key
 	f.cleaned = append(f.cleaned, key+" "+version)
 	delete(f.objects, key)
 	return nil

@@ -11,8 +11,9 @@ var ErrInvalidPrincipal = errors.New("invalid principal in bucket policy")
 
 // BucketPolicies is the bucket-policy side of S3, used only by connections that set a cross-account role.
 type BucketPolicies interface {
-	// BucketPolicy returns the bucket's policy document; "" when the bucket has none.
-	BucketPolicy(ctx context.Context, bucket string) (string, error)
-	PutBucketPolicy(ctx context.Context, bucket, document string) error
-	DeleteBucketPolicy(ctx context.Context, bucket string) error
+	// BucketPolicy returns the bucket's policy document; "" when the bucket has none. region is the
+	// bucket's, as for S3.
+	BucketPolicy(ctx context.Context, region, bucket string) (string, error)
+	PutBucketPolicy(ctx context.Context, region, bucket, document string) error
+	DeleteBucketPolicy(ctx context.Context, region, bucket string) error
 }

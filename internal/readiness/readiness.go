@@ -37,9 +37,10 @@ type Key struct {
 // Reader reads what the preflight needs. Every error on AWS's refusal wraps ErrAccessDenied.
 type Reader interface {
 	// BucketEncryption returns Encryption{} when the bucket has no default-encryption configuration.
-	BucketEncryption(ctx context.Context, bucket string) (Encryption, error)
+	// region is the bucket's.
+	BucketEncryption(ctx context.Context, region, bucket string) (Encryption, error)
 	// BucketOwnership returns the ObjectOwnership setting, "" when the bucket has no ownership controls.
-	BucketOwnership(ctx context.Context, bucket string) (string, error)
+	BucketOwnership(ctx context.Context, region, bucket string) (string, error)
 	// DescribeKey looks a key up by id, key ARN, alias name or alias ARN; region is used for an id or a
 	// name (an ARN names its own region).
 	DescribeKey(ctx context.Context, region, keyID string) (Key, error)
@@ -130,12 +131,12 @@ func Check(ctx context.Context, r Reader, bucket, region, kmsKeyARN string) []Fi
 	if IsAliasARN(kmsKeyARN) {
 		f.ConfiguredKey, f.ConfiguredKeyErr = r.DescribeKey(ctx, region, kmsKeyARN)
 	}
-	f.Encryption, f.EncryptionErr = r.BucketEncryption(ctx, bucket)
+	f.Encryption, f.EncryptionErr = r.BucketEncryption(ctx, region, bucket)
 	if f.EncryptionErr == nil && needsBucketKeyLookup(f.Encryption, kmsKeyARN) {
 		f.BucketKeyLooked = true
 		f.BucketKey, f.BucketKeyErr = r.DescribeKey(ctx, region, f.Encryption.KeyID)
 	}
-	f.Ownership, f.OwnershipErr = r.BucketOwnership(ctx, bucket)
+	f.Ownership, f.OwnershipErr = r.BucketOwnership(ctx, region, bucket)
 	return Decide(f)
 }
 

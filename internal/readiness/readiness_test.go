@@ -27,10 +27,12 @@ type fakeReader struct {
 	described []string
 }
 
-func (r *fakeReader) BucketEncryption(context.Context, string) (Encryption, error) {
+func (r *fakeReader) BucketEncryption(context.Context, string, string) (Encryption, error) {
 	return r.enc, r.encErr
 }
-func (r *fakeReader) BucketOwnership(context.Context, string) (string, error) { return r.own, r.ownErr }
+func (r *fakeReader) BucketOwnership(context.Context, string, string) (string, error) {
+	return r.own, r.ownErr
+}
 func (r *fakeReader) DescribeKey(_ context.Context, region, id string) (Key, error) {
 	r.described = append(r.described, region+" "+id)
 	if r.keyErr != nil {
