@@ -23,7 +23,7 @@ func (a S3) BucketPolicy(ctx context.Context, region, bucket string) (string, er
 		return "", nil
 	}
 	if err != nil {
-		return "", mapErr(err)
+		return "", mapAccessErr(err)
 	}
 	return aws.ToString(out.Policy), nil
 }

@@ -11,7 +11,12 @@ import (
 // the attachment, the user, every version of the policy and the policy. Parts already gone are fine.
 // The ICA credential is left alone: ICA has no delete API (the caller warns about it).
 func (c *Converger) Delete(ctx context.Context, spec Spec, prior State) error {
-	return parallel(func() error { return c.deleteCORS(ctx, spec, prior) }, func() error { return c.deleteIAM(ctx, spec, prior) })
+	return parallel(
+		func() error {
+			return errors.Join(c.deleteCORS(ctx, spec, prior), c.deleteBucketPolicy(ctx, spec, prior))
+		},
+		func() error { return c.deleteIAM(ctx, spec, prior) },
+	)
 }
 
 func (c *Converger) deleteCORS(ctx context.Context, spec Spec, prior State) error {

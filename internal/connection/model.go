@@ -39,6 +39,13 @@ type Spec struct {
 	Share  bool
 	Tags   map[string]string
 	Rotate bool
+
+	// VerifyAccess runs the access self-test with a new key before ICA gets it (step_access.go).
+	VerifyAccess bool
+	// CrossAccountRoleARN is ICA's copy/move role ("" for none); BucketPolicySid the Sid of our statement
+	// for it in the bucket policy (step_bucket_policy.go).
+	CrossAccountRoleARN string
+	BucketPolicySid     string
 }
 
 // State is what exists, as recorded after the last operation. Empty strings mean "does not exist (or
@@ -63,6 +70,13 @@ type State struct {
 
 	// Tags are the user-supplied tags last applied (ownership tags are not included).
 	Tags map[string]string
+
+	// BucketPolicySid is the Sid of our statement in the bucket policy, recorded while it is there as
+	// wanted.
+	BucketPolicySid string
+
+	// Warnings are for the caller to show (the self-test's probe kept by Object Lock). Not persisted.
+	Warnings []string
 
 	// Adopted describes existing objects this apply took over (a credential of the same name, a user or
 	// policy left by an interrupted run), for the caller to warn about. Not persisted.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/wait"
 )
 
 // ErrAccessDenied is wrapped by adapters when AWS refuses a call (AccessDenied, 403).
@@ -182,38 +184,44 @@ func (a *accessTest) objectRoundTrip(ctx context.Context, object Object, objectA
 	return nil, nil
 }
 
+// accessBackoff is the wait between tries of a denied probe call.
+var accessBackoff = wait.Backoff{Initial: 500 * time.Millisecond, Max: 4 * time.Second, Factor: 2}
+
 // call makes one probe call, retrying denials within the window (IAM propagation) and logging each call.
 func (a *accessTest) call(ctx context.Context, action, resource string, fn func() error) error {
 	start := time.Now()
-	delay := 500 * time.Millisecond
-	for attempt := 1; ; attempt++ {
+	b := accessBackoff
+	b.Sleep = a.sleep
+	var denied error
+	err := wait.Poll(ctx, b, func(attempt int, next time.Duration) (bool, error) {
 		err := fn()
 		fields := map[string]any{"action": action, "resource": resource, "access_key_id": a.key.ID, "attempt": attempt}
 		if err != nil {
 			fields["error"] = err.Error()
 		}
 		tflog.Debug(ctx, "Access self-test call", fields)
-		if err == nil || !errors.Is(err, ErrAccessDenied) {
-			if err != nil {
-				return stepErr("access self-test: "+action+" on", resource, err)
-			}
-			return nil
+		switch {
+		case err == nil:
+			return true, nil
+		case !errors.Is(err, ErrAccessDenied):
+			return false, stepErr("access self-test: "+action+" on", resource, err)
 		}
+		denied = &AccessDeniedError{Check: a.check, KeyID: a.key.ID, Action: action, Resource: resource, Err: err}
 		waited := time.Since(start)
-		if waited+delay > a.window {
-			return &AccessDeniedError{Check: a.check, KeyID: a.key.ID, Action: action, Resource: resource, Err: err}
+		if waited+next > a.window {
+			return false, denied
 		}
 		tflog.Info(ctx, "Access self-test denied; retrying while IAM propagates the new key", map[string]any{
 			"action": action, "resource": resource, "access_key_id": a.key.ID, "attempt": attempt,
 			"waited": waited.Round(time.Millisecond).String(), "window": a.window.String(),
 		})
-		if serr := a.sleep(ctx, delay); serr != nil {
-			return &AccessDeniedError{Check: a.check, KeyID: a.key.ID, Action: action, Resource: resource, Err: err}
-		}
-		if delay *= 2; delay > 4*time.Second {
-			delay = 4 * time.Second
-		}
+		return false, nil
+	})
+	if denied != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		// The operation's timeout ended the wait: the denial is still the reason.
+		return denied
 	}
+	return err
 }
 
 func quoteOrRoot(prefix string) string {
@@ -221,4 +229,34 @@ func quoteOrRoot(prefix string) string {
 		return "the whole bucket"
 	}
 	return fmt.Sprintf("%q", prefix)
+}
+
+// verifyAccess runs the self-test with the new key when spec asks for it, before ICA gets the key. A
+// failed test deletes the new key: ICA and the state keep the old one (at rotation), and a create
+// stops before any ICA object exists.
+func (r *run) verifyAccess(ctx context.Context, key NewAccessKey) error {
+	spec, c := r.spec, r.c
+	if !spec.VerifyAccess || c.d.Access == nil {
+		return nil
+	}
+	a := &accessTest{
+		tester: c.d.Access, cleaner: c.d.ProbeCleaner, sleep: c.d.Sleep, window: c.d.AccessRetryWindow, key: key,
+		check: AccessCheck{
+			UserName: spec.UserName, Region: r.o.region, Bucket: spec.Bucket, Prefix: spec.Prefix, KMSKeyARN: spec.KMSKeyARN,
+			Versioned: r.o.versioned,
+			// A connection that exists already has a live folder: ICA's event notifications would see a probe.
+			Rotation: r.prior.CredentialID != "",
+		},
+	}
+	warnings, err := a.run(ctx)
+	if len(warnings) > 0 {
+		r.update(func(st *State) { st.Warnings = append(st.Warnings, warnings...) })
+	}
+	if err == nil {
+		return nil
+	}
+	if derr := c.d.IAM.DeleteAccessKey(context.WithoutCancel(ctx), spec.UserName, key.ID); derr != nil && !errors.Is(derr, ErrNotFound) {
+		return errors.Join(err, stepErr("deleting the new access key "+key.ID+" (it failed the access self-test) of IAM user", quote(spec.UserName), derr))
+	}
+	return err
 }

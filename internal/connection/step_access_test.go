@@ -233,3 +233,60 @@ func TestAccessSelfTestObjectLock(t *testing.T) {
 		t.Fatalf("Object Lock: want one warning naming the probe version, got %v %v", w, err)
 	}
 }
+
+func (w *world) convergerWithAccess(f *fakeTester) *Converger {
+	c := w.converger()
+	c.d.Access, c.d.ProbeCleaner, c.d.AccessRetryWindow = f, f, 50*time.Millisecond
+	if f.objects == nil {
+		f.objects = map[string]bool{}
+	}
+	if f.deny == nil {
+		f.deny = map[string]int{}
+	}
+	return c
+}
+
+// A create whose self-test is denied creates no ICA credential and deletes the new key; a rotation
+// whose test is denied keeps the old key in ICA and in the state, and deletes the new one.
+func TestVerifyAccessGuardsICA(t *testing.T) {
+	w := testWorld()
+	f := &fakeTester{deny: map[string]int{"Put": -1}}
+	c := w.convergerWithAccess(f)
+	spec := testSpec("ica/")
+	spec.VerifyAccess = true
+	st, err := c.Apply(context.Background(), spec, State{})
+	var denied *AccessDeniedError
+	if !errors.As(err, &denied) || denied.Action != "s3:PutObject" {
+		t.Fatalf("want the PutObject denial, got %v", err)
+	}
+	if len(w.creds) != 0 || st.CredentialID != "" || st.AccessKeyID != "" || len(w.users[spec.UserName].keys) != 0 {
+		t.Fatalf("a denied create reached ICA or kept its key: creds %d state %+v keys %+v", len(w.creds), st, w.users[spec.UserName].keys)
+	}
+
+	f.deny = map[string]int{}
+	st = mustApply(t, c, spec, st)
+	assertConverged(t, w, spec, st)
+	if !strings.Contains(strings.Join(f.calls, "|"), "Put ica/"+ProbeMarker) {
+		t.Fatalf("the create's self-test wrote no probe: %v", f.calls)
+	}
+
+	f.calls, f.deny = nil, map[string]int{"Get": -1}
+	old := st
+	oldSecret := w.creds[st.CredentialID].secret
+	spec.Rotate = true
+	st, err = c.Apply(context.Background(), spec, old)
+	if !errors.As(err, &denied) || denied.Action != "s3:GetObject" || !denied.Check.Rotation {
+		t.Fatalf("want the rotation's GetObject denial, got %v", err)
+	}
+	if st.AccessKeyID != old.AccessKeyID || w.creds[old.CredentialID].keyID != old.AccessKeyID || w.creds[old.CredentialID].secret != oldSecret {
+		t.Fatalf("a denied rotation changed ICA or the state: state key %s, ICA key %s", st.AccessKeyID, w.creds[old.CredentialID].keyID)
+	}
+	if keys := w.users[spec.UserName].keys; len(keys) != 1 || keys[0].id != old.AccessKeyID {
+		t.Fatalf("the new key was not deleted: %+v", keys)
+	}
+	for _, call := range f.calls {
+		if strings.HasPrefix(call, "Put") || strings.HasPrefix(call, "Delete") {
+			t.Fatalf("the rotation's self-test wrote: %v", f.calls)
+		}
+	}
+}

@@ -264,3 +264,34 @@ func (p BucketPolicy) SidAt(i int) string {
 	sid, _ := sidOf(p.Statements[i])
 	return sid
 }
+
+// DiscoverCopyMove finds a copy/move statement for bucket and prefix in p: the one with preferredSid,
+// else the first with a Sid that grants one role exactly those actions (written by hand from ICA's
+// documentation). It returns its Sid and role ARN, or "" when there is none.
+func DiscoverCopyMove(p BucketPolicy, preferredSid, bucket, prefix string, versioned bool) (sid, role string) {
+	for _, pass := range []bool{true, false} {
+		for i, s := range p.Statements {
+			sid := p.SidAt(i)
+			if sid == "" || pass != (sid == preferredSid) {
+				continue
+			}
+			var st struct {
+				Principal struct {
+					AWS any `json:"AWS"`
+				} `json:"Principal"`
+			}
+			if json.Unmarshal(s, &st) != nil {
+				continue
+			}
+			principals := stringSet(st.Principal.AWS, false)
+			if len(principals) != 1 {
+				continue
+			}
+			want := CopyMoveStatement(CopyMoveOptions{Sid: sid, RoleARN: principals[0], Bucket: bucket, Prefix: prefix, Versioned: versioned})
+			if StatementMatches(s, want) {
+				return sid, principals[0]
+			}
+		}
+	}
+	return "", ""
+}

@@ -140,3 +140,22 @@ func TestParseBucketPolicyRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestDiscoverCopyMove(t *testing.T) {
+	ours := CopyMoveStatement(CopyMoveOptions{Sid: CopyMoveSid("u"), RoleARN: testRole, Bucket: "b", Prefix: "p/", Versioned: true})
+	hand := strings.Replace(ours.JSON(), ours.Sid, "ByHand", 1)
+	p, _ := ParseBucketPolicy(`{"Version":"2012-10-17","Statement":[` + foreignStmt + `,` + hand + `]}`)
+	if sid, role := DiscoverCopyMove(p, ours.Sid, "b", "p/", true); sid != "ByHand" || role != testRole {
+		t.Fatalf("hand-made statement: %q %q", sid, role)
+	}
+	if sid, _ := DiscoverCopyMove(p, ours.Sid, "b", "p/", false); sid != "" {
+		t.Fatal("a versioned statement was taken for an unversioned bucket's")
+	}
+	if sid, _ := DiscoverCopyMove(p, ours.Sid, "b", "other/", true); sid != "" {
+		t.Fatal("a statement of another folder was found")
+	}
+	both, _ := ParseBucketPolicy(`{"Version":"2012-10-17","Statement":[` + hand + `,` + ours.JSON() + `]}`)
+	if sid, _ := DiscoverCopyMove(both, ours.Sid, "b", "p/", true); sid != ours.Sid {
+		t.Fatalf("our own Sid must win: %q", sid)
+	}
+}
