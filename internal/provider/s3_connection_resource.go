@@ -63,6 +63,11 @@ func convergerFor(data *ProviderData) *connection.Converger {
 		IAM:         data.AWS.IAMAdapter(),
 		Prober:      data.AWS.KeyProber(),
 		Credentials: data.ICA,
+
+		Access:            data.AWS.AccessTester(),
+		ProbeCleaner:      data.AWS.AccessTester(),
+		BucketPolicies:    data.AWS.S3Adapter(),
+		AccessRetryWindow: accessRetryWindow(),
 	})
 	actual, _ := convergers.LoadOrStore(data, c)
 	return actual.(*connection.Converger)
@@ -162,6 +167,7 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 		return
 	}
 
+	planBucketPolicySid(creating, &plan, &state)
 	r.planChecks(ctx, creating, &plan, &state, normPrefix, resp)
 	if resp.Diagnostics.HasError() {
 		return
@@ -363,6 +369,9 @@ func (r *s3ConnectionResource) save(ctx context.Context, m *s3ConnectionModel, p
 	for _, note := range st.Adopted {
 		diags.AddWarning("Existing object adopted", fmt.Sprintf("Connection of bucket %q: %s.", m.Bucket.ValueString(), note))
 	}
+	for _, note := range st.Warnings {
+		diags.AddWarning("Access self-test", fmt.Sprintf("Connection of bucket %q: %s", m.Bucket.ValueString(), note))
+	}
 	if err != nil {
 		addConnectionError(diags, action, err)
 		if action == "create" && st.UserARN == "" && st.PolicyARN == "" && !st.CORSRule && st.CredentialID == "" {
@@ -474,6 +483,9 @@ func (r *s3ConnectionResource) ImportState(ctx context.Context, req resource.Imp
 		CredentialName:  types.StringValue(s.CredentialName),
 		ShareCredential: types.BoolValue(false),
 		RotationTrigger: types.StringNull(),
+		VerifyAccess:    types.BoolValue(true),
+
+		CrossAccountRoleARN: stringOrNull(s.CrossAccountRoleARN),
 		Tags:            tagsValue(s.Tags, types.MapNull(types.StringType)),
 		Timeouts:        timeouts.Value{Object: types.ObjectNull(timeoutAttrTypes)},
 		PolicyJSON:      types.StringNull(),

@@ -135,6 +135,25 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 				Description: "Share the ICA credential with the whole tenant. ICA cannot unshare, so true → false is " +
 					"refused at plan time. Default false.",
 			},
+			"verify_access": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				Description: "Before ICA gets a new key (create and rotation), use it for what ICA will do under the prefix and fail, " +
+					"naming the denied action, if a bucket policy, SCP, permissions boundary or KMS key policy denies it. Create: " +
+					"ListObjectsV2, then PutObject, GetObject and DeleteObject of one probe object `PREFIX.ica-tf-probe-<16 hex digits>` " +
+					"(SSE-KMS with `kms_key_arn` when set; in a versioned bucket its version is deleted, so nothing stays), and " +
+					"GetFederationToken. Rotation writes nothing: ListObjectsV2, GetObject of a missing probe key (404 is allowed) and " +
+					"GetFederationToken. Denials are retried for " + connection.DefaultAccessRetryWindow.String() + " (IAM is eventually " +
+					"consistent; the environment variable `" + accessWindowEnv + "` sets another duration). Default true.",
+			},
+			"cross_account_role_arn": schema.StringAttribute{
+				Optional:   true,
+				Validators: []validator.String{roleARNValidator()},
+				Description: "ICA's cross-account copy/move role, copied from ICA's documentation for your region (never guessed: a wrong " +
+					"principal would grant a stranger access). Merges one statement with its own Sid into the bucket policy, granting " +
+					"the role s3:PutObject, s3:GetObject, s3:DeleteObject, s3:ListMultipartUploadParts and s3:AbortMultipartUpload on " +
+					"`BUCKET/PREFIX*` (plus s3:GetObjectVersion and s3:DeleteObjectVersion on a versioned bucket). Other statements " +
+					"stay as they are; unsetting it removes ours.",
+			},
 			"rotation_trigger": schema.StringAttribute{
 				Optional: true,
 				Description: "Any change rotates the access key with no gap: a second key is created, used once it " +
@@ -173,6 +192,12 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 				Computed: true, PlanModifiers: keep,
 				Description: "ID of this connection's CORS rule on the bucket (empty for a hand-made rule without " +
 					"an ID adopted on import). Null when the rule is missing or was changed outside Terraform.",
+			},
+			"bucket_policy_statement_id": schema.StringAttribute{
+				Computed: true,
+				Description: "The Sid of this connection's statement in the bucket policy (derived from the IAM user name, or the Sid " +
+					"of a matching statement adopted on import). Null when `cross_account_role_arn` is unset, or when the statement " +
+					"is missing or was changed outside Terraform (the next apply repairs it).",
 			},
 			"policy_json": schema.StringAttribute{
 				Computed: true, PlanModifiers: keep,
