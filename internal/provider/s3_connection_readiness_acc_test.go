@@ -215,12 +215,16 @@ func TestAccS3Connection_crossAccountBucketPolicy(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(connRes, tfjsonpath.New("bucket_policy_statement_id"), knownvalue.StringExact(sid)),
 				},
-				Check: func(*terraform.State) error { return env.checkStatements(t, []string{foreign}, map[string]string{sid: "ica/"}) },
+				Check: func(*terraform.State) error {
+					return env.checkStatements(t, []string{foreign}, map[string]string{sid: "ica/"})
+				},
 			},
 			{
 				// Updates keep it: a tag change, then the folder (the statement follows).
 				Config: cfg("ica", "b"),
-				Check:  func(*terraform.State) error { return env.checkStatements(t, []string{foreign}, map[string]string{sid: "ica/"}) },
+				Check: func(*terraform.State) error {
+					return env.checkStatements(t, []string{foreign}, map[string]string{sid: "ica/"})
+				},
 			},
 			{
 				Config: cfg("ica/runs", "b"),
