@@ -28,8 +28,8 @@ var (
 // AccessTester returns the connection.AccessTester implementation.
 func (c *Clients) AccessTester() Access { return Access{c} }
 
-// keyS3 is an S3 client for the bucket's region signed with key; one attempt per call, since the
-// self-test does its own bounded retrying of denials.
+// keyS3 is an S3 client for the bucket's region signed with key. The SDK's retryer handles throttling
+// and server errors as for every call; denials, which it does not retry, are the self-test's to retry.
 func (a Access) keyS3(ctx context.Context, key connection.NewAccessKey, region string) (*s3.Client, error) {
 	cl, err := a.c.S3(ctx, region)
 	if err != nil {
@@ -37,7 +37,6 @@ func (a Access) keyS3(ctx context.Context, key connection.NewAccessKey, region s
 	}
 	return s3.New(cl.Options(), func(o *s3.Options) {
 		o.Credentials = credentials.NewStaticCredentialsProvider(key.ID, key.Secret, "")
-		o.RetryMaxAttempts = 1
 	}), nil
 }
 
@@ -125,7 +124,6 @@ func (a Access) GetFederationToken(ctx context.Context, key connection.NewAccess
 	}
 	cl := sts.NewFromConfig(cfg, a.c.stsOptions, func(o *sts.Options) {
 		o.Credentials = credentials.NewStaticCredentialsProvider(key.ID, key.Secret, "")
-		o.RetryMaxAttempts = 1
 	})
 	_, err = cl.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("ica-tf-probe"), DurationSeconds: aws.Int32(900)})
 	return mapAccessErr(err)
