@@ -143,7 +143,7 @@ func s3ConnectionSchemaV0(ctx context.Context) schema.Schema {
 			},
 			"verify_access": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
-				Description: "Before ICA gets a new key (create and rotation), use it for what ICA will do under the prefix and fail, " +
+				MarkdownDescription: "Before ICA gets a new key (create and rotation), use it for what ICA will do under the prefix and fail, " +
 					"naming the denied action, if a bucket policy, SCP, permissions boundary or KMS key policy denies it. Create: " +
 					"ListObjectsV2, then PutObject, GetObject and DeleteObject of one probe object `PREFIX.ica-tf-probe-<16 hex digits>` " +
 					"(SSE-KMS with `kms_key_arn` when set; in a versioned bucket its version is deleted, so nothing stays), and " +
@@ -154,7 +154,7 @@ func s3ConnectionSchemaV0(ctx context.Context) schema.Schema {
 			"cross_account_role_arn": schema.StringAttribute{
 				Optional:   true,
 				Validators: []validator.String{roleARNValidator()},
-				Description: "ICA's cross-account copy/move role, copied from ICA's documentation for your region (never guessed: a wrong " +
+				MarkdownDescription: "ICA's cross-account copy/move role, copied from ICA's documentation for your region (never guessed: a wrong " +
 					"principal would grant a stranger access). Merges one statement with its own Sid into the bucket policy, granting " +
 					"the role s3:PutObject, s3:GetObject, s3:DeleteObject, s3:ListMultipartUploadParts and s3:AbortMultipartUpload on " +
 					"`BUCKET/PREFIX*` (plus s3:GetObjectVersion and s3:DeleteObjectVersion on a versioned bucket). Other statements " +
@@ -201,7 +201,7 @@ func s3ConnectionSchemaV0(ctx context.Context) schema.Schema {
 			},
 			"bucket_policy_statement_id": schema.StringAttribute{
 				Computed: true,
-				Description: "The Sid of this connection's statement in the bucket policy (derived from the IAM user name, or the Sid " +
+				MarkdownDescription: "The Sid of this connection's statement in the bucket policy (derived from the IAM user name, or the Sid " +
 					"of a matching statement adopted on import). Null when `cross_account_role_arn` is unset, or when the statement " +
 					"is missing or was changed outside Terraform (the next apply repairs it).",
 			},

@@ -67,12 +67,12 @@ func (d *s3PolicyDocumentDataSource) Schema(_ context.Context, _ datasource.Sche
 			},
 			"cross_account_role_arn": schema.StringAttribute{
 				Optional: true, Validators: []validator.String{roleARNValidator()},
-				Description: "ICA's cross-account copy/move role, as ICA's documentation gives it (`arn:aws:iam::<account>:role/NAME`): " +
+				MarkdownDescription: "ICA's cross-account copy/move role, as ICA's documentation gives it (`arn:aws:iam::<account>:role/NAME`): " +
 					"fills `bucket_policy_json`.",
 			},
 			"bucket_policy_json": schema.StringAttribute{
 				Computed: true,
-				Description: "With `cross_account_role_arn`: a bucket policy holding the one statement `ica_s3_connection` merges into the " +
+				MarkdownDescription: "With `cross_account_role_arn`: a bucket policy holding the one statement `ica_s3_connection` merges into the " +
 					"bucket policy (its `Sid` as derived from the default IAM user name; s3:PutObject, s3:GetObject, s3:DeleteObject, " +
 					"s3:ListMultipartUploadParts and s3:AbortMultipartUpload on `BUCKET/PREFIX*`, plus the version actions when `versioned`), " +
 					"to merge into a bucket policy managed elsewhere (e.g. `source_policy_documents` of `aws_iam_policy_document`). Null otherwise.",
