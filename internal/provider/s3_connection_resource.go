@@ -412,9 +412,9 @@ func (r *s3ConnectionResource) ImportState(ctx context.Context, req resource.Imp
 		VerifyAccess:    types.BoolValue(true),
 
 		CrossAccountRoleARN: stringOrNull(s.CrossAccountRoleARN),
-		Tags:            tagsValue(s.Tags, types.MapNull(types.StringType)),
-		Timeouts:        timeouts.Value{Object: types.ObjectNull(timeoutAttrTypes)},
-		PolicyJSON:      types.StringNull(),
+		Tags:                tagsValue(s.Tags, types.MapNull(types.StringType)),
+		Timeouts:            timeouts.Value{Object: types.ObjectNull(timeoutAttrTypes)},
+		PolicyJSON:          types.StringNull(),
 	}
 	origins, diags := types.ListValueFrom(ctx, types.StringType, s.CORSOrigins)
 	resp.Diagnostics.Append(diags...)
