@@ -109,6 +109,10 @@ resource "ica_s3_connection" "c" {
   prefix           = %q
   tags             = { team = %q }
   rotation_trigger = %q
+  # The self-test signs with the connection's key, not the runner's, and moto 5.2.1 under IAM enforcement
+  # miscomputes the signature of a ListObjectsV2 with "/" in the prefix (TestAccS3Connection_rotationEnforcedIAM
+  # runs the self-test under enforcement, without a prefix).
+  verify_access    = false
 }
 `, bucket, prefix, team, trigger)
 	}
@@ -140,7 +144,7 @@ resource "ica_s3_connection" "c" {
 					return bucket + ":" + a["iam_user_name"] + ":" + a["credential_id"], nil
 				},
 				// Configuration-only settings: no AWS or ICA object records them.
-				ImportStateVerifyIgnore: []string{"rotation_trigger"},
+				ImportStateVerifyIgnore: []string{"rotation_trigger", "verify_access"},
 			},
 		},
 	})
