@@ -290,3 +290,14 @@ func TestVerifyAccessGuardsICA(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyAccessOff(t *testing.T) {
+	w := testWorld()
+	f := &fakeTester{deny: map[string]int{"List": -1}}
+	c := w.convergerWithAccess(f)
+	st := mustApply(t, c, testSpec("ica/"), State{})
+	assertConverged(t, w, testSpec("ica/"), st)
+	if len(f.calls) != 0 {
+		t.Fatalf("verify_access = false made probe calls: %v", f.calls)
+	}
+}
