@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -40,18 +40,16 @@ func (a Access) keyS3(ctx context.Context, key connection.NewAccessKey, region s
 	}), nil
 }
 
-// mapAccessErr wraps a refusal as connection.ErrAccessDenied, Object Lock's refusal of a version delete
-// as connection.ErrObjectLocked, and the rest as mapErr does.
+// mapAccessErr wraps a refusal as connection.ErrAccessDenied and a missing object as
+// connection.ErrNotFound, and the rest as mapErr does.
 func mapAccessErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	switch code := errorCode(err); {
-	case code == "AccessDenied" && strings.Contains(strings.ToLower(err.Error()), "object lock"):
-		return fmt.Errorf("%w (%w)", err, connection.ErrObjectLocked)
-	case code == "AccessDenied" || code == "AccessDeniedException" || code == "KMS.AccessDeniedException":
+	switch {
+	case isDenied(err):
 		return fmt.Errorf("%w (%w)", err, connection.ErrAccessDenied)
-	case code == "NoSuchKey":
+	case errorCode(err) == "NoSuchKey":
 		return fmt.Errorf("%w (%w)", err, connection.ErrNotFound)
 	}
 	return mapErr(err)
@@ -75,7 +73,9 @@ func (a Access) PutObject(ctx context.Context, key connection.NewAccessKey, o co
 	if err != nil {
 		return "", err
 	}
-	in := &s3.PutObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key), Body: bytes.NewReader(nil)}
+	// A checksum, because a bucket with Object Lock retention refuses uploads without one.
+	in := &s3.PutObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key), Body: bytes.NewReader(nil),
+		ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32}
 	if kmsKeyARN != "" {
 		in.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms
 		in.SSEKMSKeyId = aws.String(kmsKeyARN)
@@ -136,4 +136,20 @@ func (a Access) DeleteProbe(ctx context.Context, o connection.Object, versionID 
 		return err
 	}
 	return mapErr(deleteObject(ctx, cl, o, versionID))
+}
+
+// ProbeLocked reports whether Object Lock keeps the probe's version: retention until a later date, or a
+// legal hold (HeadObject with the provider's own identity, which shows them to holders of
+// s3:GetObjectRetention and s3:GetObjectLegalHold).
+func (a Access) ProbeLocked(ctx context.Context, o connection.Object, versionID string) (bool, error) {
+	cl, err := a.c.S3(ctx, o.Region)
+	if err != nil {
+		return false, err
+	}
+	out, err := cl.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key), VersionId: aws.String(versionID)})
+	if err != nil {
+		return false, mapErr(err)
+	}
+	retained := out.ObjectLockMode != "" && out.ObjectLockRetainUntilDate != nil && out.ObjectLockRetainUntilDate.After(time.Now())
+	return retained || out.ObjectLockLegalHoldStatus == s3types.ObjectLockLegalHoldStatusOn, nil
 }

@@ -74,3 +74,46 @@ func TestAccessTesterAgainstMoto(t *testing.T) {
 		t.Fatal("DeleteProbe left a version or a delete marker")
 	}
 }
+
+// TestProbeUnderObjectLock: in a bucket whose default retention keeps every version, the probe can be
+// written (with a checksum, which such a bucket requires), its version cannot be deleted, and
+// ProbeLocked says why (AWS and moto answer the delete with a plain AccessDenied).
+func TestProbeUnderObjectLock(t *testing.T) {
+	m := acctest.SharedMoto(t)
+	ctx := context.Background()
+	bucket := acctest.RandomName("lock")
+	if _, err := m.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.S3.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: aws.String(bucket),
+		ObjectLockConfiguration: &s3types.ObjectLockConfiguration{ObjectLockEnabled: s3types.ObjectLockEnabledEnabled,
+			Rule: &s3types.ObjectLockRule{DefaultRetention: &s3types.DefaultRetention{Mode: s3types.ObjectLockRetentionModeCompliance, Days: aws.Int32(1)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	a := awsapi.New(settingsFor(m, "us-east-1")).AccessTester()
+	key := connection.NewAccessKey{ID: m.AccessKeyID, Secret: m.SecretAccessKey}
+	obj := connection.Object{Region: "us-east-1", Bucket: bucket, Key: connection.ProbeMarker + "0123456789abcdef"}
+	version, err := a.PutObject(ctx, key, obj, "")
+	if err != nil || version == "" {
+		t.Fatalf("PutObject under Object Lock: version %q err %v", version, err)
+	}
+	if err := a.DeleteObject(ctx, key, obj, version); !errors.Is(err, connection.ErrAccessDenied) {
+		t.Fatalf("deleting a retained version: want AccessDenied, got %v", err)
+	}
+	if locked, err := a.ProbeLocked(ctx, obj, version); err != nil || !locked {
+		t.Fatalf("ProbeLocked = %v, %v; want true", locked, err)
+	}
+	plain := acctest.RandomName("nolock")
+	if _, err := m.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(plain)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(plain),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	o2 := connection.Object{Region: "us-east-1", Bucket: plain, Key: obj.Key}
+	v2, _ := a.PutObject(ctx, key, o2, "")
+	if locked, err := a.ProbeLocked(ctx, o2, v2); err != nil || locked {
+		t.Fatalf("a bucket without Object Lock: ProbeLocked = %v, %v", locked, err)
+	}
+}

@@ -45,10 +45,12 @@ type AccessTester interface {
 	GetFederationToken(ctx context.Context, key NewAccessKey) error
 }
 
-// ProbeCleaner deletes a probe object with the provider's own identity, when the key under test may
-// write it but not delete it.
+// ProbeCleaner works on a probe object with the provider's own identity: it deletes one the key under
+// test could write but not delete, and tells whether Object Lock retention keeps a version (AWS answers
+// a delete of such a version with a plain AccessDenied).
 type ProbeCleaner interface {
 	DeleteProbe(ctx context.Context, o Object, versionID string) error
+	ProbeLocked(ctx context.Context, o Object, versionID string) (bool, error)
 }
 
 // AccessCheck describes one self-test.
@@ -171,7 +173,15 @@ func (a *accessTest) objectRoundTrip(ctx context.Context, object Object, objectA
 	if version != "" {
 		action = "s3:DeleteObjectVersion"
 	}
-	err = a.call(ctx, action, objectARN, func() error { return a.tester.DeleteObject(ctx, a.key, object, version) })
+	err = a.call(ctx, action, objectARN, func() error {
+		err := a.tester.DeleteObject(ctx, a.key, object, version)
+		if version != "" && errors.Is(err, ErrAccessDenied) {
+			if locked, lerr := a.cleaner.ProbeLocked(ctx, object, version); lerr == nil && locked {
+				return fmt.Errorf("%v (%w)", err, ErrObjectLocked)
+			}
+		}
+		return err
+	})
 	switch {
 	case errors.Is(err, ErrObjectLocked):
 		deleted = true // nobody can delete it before its retention ends

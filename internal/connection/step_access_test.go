@@ -70,7 +70,7 @@ func (f *fakeTester) DeleteObject(_ context.Context, _ NewAccessKey, o Object, v
 		return err
 	}
 	if f.locked {
-		return fmt.Errorf("AccessDenied: object protected by object lock (%w)", ErrObjectLocked)
+		return fmt.Errorf("AccessDenied: Access Denied (%w)", ErrAccessDenied)
 	}
 	delete(f.objects, key)
 	return nil
@@ -80,6 +80,8 @@ func (f *fakeTester) GetFederationToken(context.Context, NewAccessKey) error {
 	f.calls = append(f.calls, "Federation")
 	return f.denied("Federation")
 }
+
+func (f *fakeTester) ProbeLocked(context.Context, Object, string) (bool, error) { return f.locked, nil }
 
 func (f *fakeTester) DeleteProbe(_ context.Context, o Object, version string) error {
 	key := o.Key

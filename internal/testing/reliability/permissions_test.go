@@ -167,6 +167,8 @@ var s3IAMActions = map[string]string{
 	"s3:PutBucketPolicy":            "s3:PutBucketPolicy",
 	"s3:DeleteBucketPolicy":         "s3:DeleteBucketPolicy",
 	"kms:DescribeKey":               "kms:DescribeKey",
+	"s3:DeleteObject":               "s3:DeleteObjectVersion", // the probe's version; s3:DeleteObject without one
+	"s3:HeadObject":                 "s3:GetObjectVersion",    // of the probe's version (its lock headers need s3:GetObjectRetention)
 }
 
 // providerCalls are the S3 and KMS operations of internal/awsapi made by the identity Terraform runs as
@@ -176,6 +178,8 @@ var providerCalls = []string{
 	"s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:GetBucketCors", "s3:PutBucketCors", "s3:DeleteBucketCors",
 	"s3:GetBucketEncryption", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy", "s3:PutBucketPolicy",
 	"s3:DeleteBucketPolicy", "kms:DescribeKey",
+	// Only when the self-test's key could write its probe but not delete it, or Object Lock may keep it.
+	"s3:DeleteObject", "s3:HeadObject",
 }
 
 // checkDocumentedActions finds the IAM action of every S3 and KMS operation called (and of every listed

@@ -258,3 +258,37 @@ func TestAccessSelfTestDenials(t *testing.T) {
 	})
 	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: acctest.ProviderFactories(), Steps: steps})
 }
+
+// TestAccessSelfTestUnderObjectLock: in a bucket whose default retention keeps every version, the create
+// succeeds and warns, naming the probe's version that Object Lock keeps (seen in Terraform's output).
+func TestAccessSelfTestUnderObjectLock(t *testing.T) {
+	requireAcc(t)
+	t.Parallel()
+	m := acctest.SharedMoto(t)
+	ctx := context.Background()
+	bucket := acctest.RandomName("locked-")
+	if _, err := m.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := acctest.EnforceBucketOwner(ctx, m, bucket); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.S3.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: aws.String(bucket),
+		ObjectLockConfiguration: &s3types.ObjectLockConfiguration{ObjectLockEnabled: s3types.ObjectLockEnabledEnabled,
+			Rule: &s3types.ObjectLockRule{DefaultRetention: &s3types.DefaultRetention{Mode: s3types.ObjectLockRetentionModeGovernance, Days: aws.Int32(1)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	emu := acctest.NewEmulator(t, icaemulator.Options{})
+	d := newTFDir(t, false)
+	d.write(acctest.ProviderConfig(emu, m) + fmt.Sprintf("resource \"ica_s3_connection\" \"c\" {\n  bucket = %q\n  prefix = \"ica\"\n}\n", bucket))
+	out := strings.Join(strings.Fields(d.must("apply", "-auto-approve", "-no-color", "-input=false")), " ")
+	for _, want := range []string{"Warning: Access self-test", "Object Lock", "ica/" + connection.ProbeMarker, "version"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apply output lacks %q:\n%s", want, out)
+		}
+	}
+	if len(emu.Credentials(t)) != 1 {
+		t.Errorf("the connection was not created: %+v", emu.Credentials(t))
+	}
+	d.must("destroy", "-auto-approve", "-no-color", "-input=false")
+}
