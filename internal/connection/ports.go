@@ -21,6 +21,10 @@ var ErrAlreadyExists = errors.New("already exists")
 // or has non-default versions).
 var ErrDeleteConflict = errors.New("delete conflict")
 
+// ErrNoAnswer is wrapped by adapters when an endpoint did not answer within its time limit (and is then
+// not called again by the process): a waiting loop stops instead of polling it until the operation's timeout.
+var ErrNoAnswer = errors.New("the endpoint did not answer in time")
+
 // S3 is the bucket side. BucketRegion is asked once per bucket and process (the converger caches it) and
 // every other call is told the bucket's region, so implementations route it there without a cache of
 // their own.

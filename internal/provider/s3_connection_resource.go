@@ -32,7 +32,7 @@ var (
 )
 
 // timeoutAttrTypes is the object type of the timeouts block (for a null value on import).
-var timeoutAttrTypes = map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType}
+var timeoutAttrTypes = map[string]attr.Type{"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType}
 
 const (
 	defaultConnectionCreateTimeout = 10 * time.Minute
@@ -60,6 +60,8 @@ func (r *s3ConnectionResource) Configure(_ context.Context, req resource.Configu
 }
 
 func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	ctx, cancel := withReadDefault(ctx)
+	defer cancel()
 	if req.Plan.Raw.IsNull() {
 		r.warnDestroy(ctx, req, resp)
 		return
@@ -158,12 +160,9 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddAttributeWarning(pathBucket, "Could not read the bucket's region",
-			fmt.Sprintf("Reading the region of S3 bucket %q failed, so region checks run at apply instead: %v", bucket, err))
-		plan.PolicyJSON = types.StringUnknown()
-		if creating {
-			plan.AWSRegion = types.StringUnknown()
-		}
+		// An error, not unknown values: at apply Terraform plans again, and values that were known at plan
+		// time must not turn unknown (Terraform would call that a bug in the provider).
+		addPlanAWSError(&resp.Diagnostics, "the region of S3 bucket "+fmt.Sprintf("%q", bucket), err)
 		return
 	}
 	plan.AWSRegion = types.StringValue(region)
@@ -190,7 +189,7 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 	}
 	desired, err := r.conv.DesiredPolicy(ctx, connection.Spec{Bucket: bucket, Prefix: normPrefix, KMSKeyARN: plan.KMSKeyARN.ValueString()})
 	if err != nil {
-		plan.PolicyJSON = types.StringUnknown()
+		addPlanAWSError(&resp.Diagnostics, "the versioning of S3 bucket "+fmt.Sprintf("%q", bucket), err)
 		return
 	}
 	if !creating && known(state.PolicyJSON) && policiesEquivalent(state.PolicyJSON.ValueString(), desired) {
@@ -198,6 +197,13 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 	} else {
 		plan.PolicyJSON = types.StringValue(desired)
 	}
+}
+
+// addPlanAWSError fails a plan whose checks could not read what from AWS.
+func addPlanAWSError(diags *diag.Diagnostics, what string, err error) {
+	diags.AddAttributeError(pathBucket, "Could not read from AWS to plan the connection",
+		fmt.Sprintf("Reading %s failed: %s. The plan needs it to check the bucket's region and to compute the IAM "+
+			"policy. Nothing was changed; fix the cause and run the command again.", what, trimDot(err.Error())))
 }
 
 // warnDestroy says what destroy leaves behind: the ICA credential (no delete API), and storage
@@ -299,10 +305,11 @@ func (r *s3ConnectionResource) save(ctx context.Context, m *s3ConnectionModel, p
 		diags.AddWarning("Access self-test", fmt.Sprintf("Connection of bucket %q: %s", m.Bucket.ValueString(), note))
 	}
 	if err != nil {
-		addConnectionError(diags, action, err)
 		if action == "create" && st.UserARN == "" && st.PolicyARN == "" && !st.CORSRule && st.CredentialID == "" {
+			addConnectionError(diags, "create-nothing", err)
 			return
 		}
+		addConnectionError(diags, action, err)
 		// Record what really happened, so the next plan shows what is still to do.
 		m.Tags = tagsValue(st.Tags, prior.Tags)
 		m.ShareCredential = types.BoolValue(st.Shared)
@@ -329,6 +336,10 @@ func (r *s3ConnectionResource) Read(ctx context.Context, req resource.ReadReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	st, err := r.conv.Read(ctx, spec, prior)
 	if err != nil {
 		addConnectionError(&resp.Diagnostics, "read", err)
@@ -391,6 +402,8 @@ func (r *s3ConnectionResource) ImportState(ctx context.Context, req resource.Imp
 		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import an ica_s3_connection.")
 		return
 	}
+	ctx, cancel := withReadDefault(ctx)
+	defer cancel()
 	im, err := r.conv.Import(ctx, bucket, user, credential)
 	if err != nil {
 		addConnectionError(&resp.Diagnostics, "import", err)

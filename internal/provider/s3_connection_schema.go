@@ -212,12 +212,15 @@ func s3ConnectionSchemaV0(ctx context.Context) schema.Schema {
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeoutsBlock(ctx, "How long to wait for the AWS and ICA calls of create, update and destroy.", timeouts.Opts{
+			"timeouts": timeoutsBlock(ctx, "How long to wait for the AWS and ICA calls of create, refresh, update and destroy.", timeouts.Opts{
 				Create: true,
+				Read:   true,
 				Update: true,
 				Delete: true,
 				CreateDescription: "How long create may take, including the wait until the new access key works, " +
 					"as a duration such as `30m`. Default `10m`.",
+				ReadDescription: "How long a refresh may take, as a duration such as `2m`. Default `5m`. Each AWS and ICA " +
+					"request attempt is also limited by the provider's `aws { request_timeout }` and `request_timeout`.",
 				UpdateDescription: "How long an update (or a key rotation) may take, as a duration such as `30m`. Default `10m`.",
 				DeleteDescription: "How long destroy may take, as a duration such as `10m`. Default `5m`.",
 			}),
