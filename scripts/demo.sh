@@ -198,6 +198,8 @@ step "Creating bucket $bucket with a CORS rule of its own (it must survive)"
 aws_py "$bucket" <<'EOF'
 bucket = sys.argv[1]
 s3.create_bucket(Bucket=bucket)
+# As on every AWS bucket made since 2023; the provider warns otherwise (ICA's copy and move need it).
+s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
 s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
     "ID": "website-downloads", "AllowedMethods": ["GET"], "AllowedOrigins": ["https://www.example.org"],
     "AllowedHeaders": ["*"], "MaxAgeSeconds": 600}]})

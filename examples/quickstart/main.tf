@@ -27,6 +27,7 @@ provider "ica" {
       s3  = var.aws_endpoint
       iam = var.aws_endpoint
       sts = var.aws_endpoint
+      kms = var.aws_endpoint
     }
   }
 }

@@ -20,10 +20,14 @@ import (
 func TestMain(m *testing.M) { acctest.Main(m) }
 
 func clientsFor(m *acctest.Moto, region string) *awsapi.Clients {
-	return awsapi.New(awsapi.Settings{
+	return awsapi.New(settingsFor(m, region))
+}
+
+func settingsFor(m *acctest.Moto, region string) awsapi.Settings {
+	return awsapi.Settings{
 		Region: region, AccessKey: m.AccessKeyID, SecretKey: m.SecretAccessKey,
-		EndpointS3: m.Endpoint, EndpointIAM: m.Endpoint, EndpointSTS: m.Endpoint, S3UsePathStyle: true,
-	})
+		EndpointS3: m.Endpoint, EndpointIAM: m.Endpoint, EndpointSTS: m.Endpoint, EndpointKMS: m.Endpoint, S3UsePathStyle: true,
+	}
 }
 
 func TestNewIsLazy(t *testing.T) {

@@ -43,6 +43,8 @@ type Clients struct {
 	iam     *iam.Client
 	sts     *sts.Client
 	stalled map[string]*NoAnswerError // by service and endpoint: the first call that got no answer
+
+	ready readinessCache // preflight reads and KMS clients (readiness.go)
 }
 
 // New returns lazily configured clients; safe for concurrent use.

@@ -18,6 +18,7 @@ type Settings struct {
 	EndpointS3  string
 	EndpointIAM string
 	EndpointSTS string
+	EndpointKMS string
 
 	S3UsePathStyle bool
 

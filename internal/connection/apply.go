@@ -198,6 +198,9 @@ func (r *run) iam(ctx context.Context) error {
 		}
 	}
 	r.update(func(st *State) { st.PolicyAttached = true })
+	if err := r.bucketPolicy(ctx); err != nil {
+		return err
+	}
 	if r.user == nil {
 		if err := r.planNewUsersKeys(ctx, fresh); err != nil {
 			return err

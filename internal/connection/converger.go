@@ -20,14 +20,22 @@ type Deps struct {
 	Credentials Credentials
 	// Sleep waits between key probes; nil uses a timer honouring ctx. Tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	// The access self-test and the bucket-policy statement (step_access.go, step_bucket_policy.go).
+	Access         AccessTester
+	ProbeCleaner   ProbeCleaner
+	BucketPolicies BucketPolicies
+	// AccessRetryWindow bounds the self-test's retries of a denial; 0 means DefaultAccessRetryWindow.
+	AccessRetryWindow time.Duration
 }
 
 // Converger is shared by every connection of one provider process (it holds the per-bucket cache, the
 // per-bucket CORS locks and the ICA credential directory).
 type Converger struct {
-	d       Deps
-	buckets *bucketCache
-	creds   *credentialDirectory
+	d        Deps
+	buckets  *bucketCache
+	creds    *credentialDirectory
+	policies *bucketPolicies
 
 	accountOnce sync.Mutex
 	accountID   string
@@ -39,7 +47,11 @@ func New(d Deps) *Converger {
 	if d.Sleep == nil {
 		d.Sleep = wait.Sleep
 	}
-	return &Converger{d: d, buckets: newBucketCache(d.S3), creds: &credentialDirectory{ica: d.Credentials}}
+	if d.AccessRetryWindow <= 0 {
+		d.AccessRetryWindow = DefaultAccessRetryWindow
+	}
+	buckets := newBucketCache(d.S3)
+	return &Converger{d: d, buckets: buckets, creds: &credentialDirectory{ica: d.Credentials}, policies: newBucketPolicies(d.BucketPolicies, buckets)}
 }
 
 // BucketRegion returns the bucket's region from the shared cache (plan-time checks use it).

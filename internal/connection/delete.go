@@ -10,15 +10,21 @@ import (
 )
 
 // Delete removes our CORS rule (the configuration goes when ours was its only rule), the user's keys,
-// the attachment, the user, every version of the policy and the policy: what destroyScope says is this
-// connection's. Parts already gone are fine. The returned notes name what was left to the connection
-// that claims it. The ICA credential is left alone: ICA has no delete API (the caller warns about it).
+// the attachment, the user, every version of the policy and the policy, and our statement in the bucket
+// policy: what destroyScope says is this connection's. Parts already gone are fine. The returned notes
+// name what was left to the connection that claims it. The ICA credential is left alone: ICA has no
+// delete API (the caller warns about it).
 func (c *Converger) Delete(ctx context.Context, spec Spec, prior State) ([]string, error) {
 	scope, err := c.destroyScope(ctx, spec, prior)
 	if err != nil {
 		return nil, err
 	}
-	return scope.notes, parallel(func() error { return c.deleteCORS(ctx, spec, prior, scope) }, func() error { return c.deleteIAM(ctx, spec, prior, scope) })
+	return scope.notes, parallel(
+		func() error {
+			return errors.Join(c.deleteCORS(ctx, spec, prior, scope), c.deleteBucketPolicy(ctx, spec, prior, scope))
+		},
+		func() error { return c.deleteIAM(ctx, spec, prior, scope) },
+	)
 }
 
 func (c *Converger) deleteCORS(ctx context.Context, spec Spec, prior State, scope destroyScope) error {

@@ -44,6 +44,7 @@ type fakeBucket struct {
 	region    string
 	versioned bool
 	cors      []policy.CORSRule
+	policy    string
 }
 
 type fakeUser struct {
@@ -88,7 +89,7 @@ func newWorld() *world {
 }
 
 func (w *world) converger() *Converger {
-	return New(Deps{S3: w, IAM: w, Prober: w, Credentials: w, Sleep: func(ctx context.Context, d time.Duration) error {
+	return New(Deps{S3: w, IAM: w, Prober: w, Credentials: w, BucketPolicies: w, Sleep: func(ctx context.Context, d time.Duration) error {
 		// Backoff is not what these tests measure: wait a tick, honour the deadline.
 		select {
 		case <-ctx.Done():

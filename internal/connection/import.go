@@ -98,6 +98,13 @@ func (c *Converger) Import(ctx context.Context, bucket, userName, credential str
 	} else {
 		spec.CORSOrigins = []string{policy.DefaultOrigin}
 	}
+	versioned, err := c.buckets.Versioned(ctx, bucket)
+	if err != nil {
+		return im, stepErr("reading versioning of bucket", quote(bucket), err)
+	}
+	if err := c.importBucketPolicy(ctx, spec, st, versioned); err != nil {
+		return im, err
+	}
 	return im, nil
 }
 

@@ -44,6 +44,12 @@ type Spec struct {
 	// Token identifies this Terraform object. A finished apply stamps it on the user and the policy as
 	// their claim (see ownership.go); "" stamps nothing (callers that predate claims).
 	Token string
+	// VerifyAccess runs the access self-test with a new key before ICA gets it (step_access.go).
+	VerifyAccess bool
+	// CrossAccountRoleARN is ICA's copy/move role ("" for none); BucketPolicySid the Sid of our statement
+	// for it in the bucket policy (step_bucket_policy.go).
+	CrossAccountRoleARN string
+	BucketPolicySid     string
 }
 
 // State is what exists, as recorded after the last operation. Empty strings mean "does not exist (or
@@ -72,6 +78,12 @@ type State struct {
 	// Token is the claim this connection has stamped on its user and policy: set only once both carry
 	// it, so a state with a token owns them and one without proves nothing (see ownership.go).
 	Token string
+	// BucketPolicySid is the Sid of our statement in the bucket policy, recorded while it is there as
+	// wanted.
+	BucketPolicySid string
+
+	// Warnings are for the caller to show (the self-test's probe kept by Object Lock). Not persisted.
+	Warnings []string
 
 	// Adopted describes existing objects this apply took over (a credential of the same name, a user or
 	// policy left by an unfinished create), for the caller to warn about. Not persisted.

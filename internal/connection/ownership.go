@@ -225,7 +225,9 @@ type destroyScope struct {
 	sweep  bool // also the user's other keys, if they block its deletion
 	policy bool
 	cors   bool
-	notes  []string
+	// bucketPolicy: our statement in the bucket policy (its Sid derives from the user's name, like the CORS rule's id)
+	bucketPolicy bool
+	notes        []string
 }
 
 // destroyScope decides what a destroy deletes. A state with a token owns its user and policy (claims are
@@ -234,7 +236,7 @@ type destroyScope struct {
 // taken over (a retry of the create adopted it), and this destroy forgets it and says so.
 func (c *Converger) destroyScope(ctx context.Context, spec Spec, prior State) (destroyScope, error) {
 	recorded := prior.UserARN != "" || prior.AccessKeyID != ""
-	scope := destroyScope{cors: claimsCORS(prior), policy: prior.PolicyARN != ""}
+	scope := destroyScope{cors: claimsCORS(prior), policy: prior.PolicyARN != "", bucketPolicy: prior.BucketPolicySid != ""}
 	if prior.Token != "" && recorded {
 		scope.user, scope.sweep = true, true
 		return scope, nil
@@ -245,9 +247,9 @@ func (c *Converger) destroyScope(ctx context.Context, spec Spec, prior State) (d
 	case err != nil:
 		return scope, stepErr("reading IAM user", quote(spec.UserName), err)
 	case claimOf(u.Tags, prior.Token) == claimedByOther:
-		scope.cors = false
+		scope.cors, scope.bucketPolicy = false, false
 		if recorded {
-			scope.notes = append(scope.notes, fmt.Sprintf("IAM user %q is now claimed by another ica_s3_connection (it took over what this one left unfinished): this destroy leaves the user, its keys and its CORS rule to that connection", spec.UserName))
+			scope.notes = append(scope.notes, fmt.Sprintf("IAM user %q is now claimed by another ica_s3_connection (it took over what this one left unfinished): this destroy leaves the user, its keys, its CORS rule and its bucket-policy statement to that connection", spec.UserName))
 		}
 	default:
 		scope.user = recorded || userIsThisConnections(u, spec)

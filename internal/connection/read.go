@@ -62,6 +62,11 @@ func (c *Converger) Read(ctx context.Context, spec Spec, prior State) (State, er
 	if prior.CredentialID != "" && o.cred == nil {
 		st.CredentialID = ""
 	}
+	if o.bucketErr == nil {
+		if err := c.readBucketPolicy(ctx, spec, prior, o.versioned, &st); err != nil {
+			return prior, err
+		}
+	}
 	return st, nil
 }
 

@@ -166,6 +166,9 @@ func (r *run) rotateKey(ctx context.Context) error {
 	if err := c.waitForKey(ctx, spec.UserName, key); err != nil {
 		return err
 	}
+	if err := r.verifyAccess(ctx, key); err != nil {
+		return err
+	}
 	if err := r.sendKey(ctx, cred, ica.AWSCredentials{AccessKeyID: key.ID, SecretAccessKey: key.Secret}); err != nil {
 		return err
 	}

@@ -260,3 +260,23 @@ func ValidateIAMTagValue(s string) error {
 	}
 	return nil
 }
+
+// ValidateRoleARN checks that s is an IAM role ARN, arn:PARTITION:iam::<12 digits>:role/[PATH/]NAME:
+// the principal of a bucket-policy statement must name exactly one role, never an account or a user.
+func ValidateRoleARN(s string) error {
+	a, err := arn.Parse(s)
+	if err != nil || a.Service != "iam" || a.Region != "" || !accountIDRe.MatchString(a.AccountID) ||
+		!strings.HasPrefix(a.Resource, "role/") {
+		return fmt.Errorf("%q is not an IAM role ARN: expected arn:aws:iam::<12-digit account>:role/NAME, as ICA's documentation gives it", s)
+	}
+	name := a.Resource[strings.LastIndexByte(a.Resource, '/')+1:]
+	if err := validateIAMName("role", name, 64); err != nil {
+		return fmt.Errorf("%q is not an IAM role ARN: %w", s, err)
+	}
+	if p := strings.TrimPrefix(a.Resource, "role"); len(p) > len(name)+1 {
+		if err := ValidateIAMPath(p[:len(p)-len(name)]); err != nil {
+			return fmt.Errorf("%q is not an IAM role ARN: %w", s, err)
+		}
+	}
+	return nil
+}

@@ -230,3 +230,32 @@ func TestDefaultNamesNeverCollide(t *testing.T) {
 		t.Error("IAM names compare without case")
 	}
 }
+
+func TestValidateRoleARN(t *testing.T) {
+	for _, ok := range []string{
+		"arn:aws:iam::111122223333:role/ica-copy",
+		"arn:aws:iam::111122223333:role/service-role/IcaCopyMove",
+		"arn:aws-cn:iam::111122223333:role/r",
+	} {
+		if err := ValidateRoleARN(ok); err != nil {
+			t.Errorf("ValidateRoleARN(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{
+		"",
+		"ica-copy",
+		"arn:aws:iam::111122223333:user/ica",
+		"arn:aws:iam::111122223333:root",
+		"arn:aws:iam::12345:role/r",
+		"arn:aws:iam:us-east-1:111122223333:role/r",
+		"arn:aws:sts::111122223333:assumed-role/r/s",
+		"arn:aws:iam::111122223333:role/",
+		"arn:aws:iam::111122223333:role/bad name",
+		"arn:aws:iam::111122223333:role/a b/r",
+		"arn:aws:iam::111122223333:role/*",
+	} {
+		if err := ValidateRoleARN(bad); err == nil || !strings.Contains(err.Error(), "IAM role ARN") {
+			t.Errorf("ValidateRoleARN(%q) = %v, want a rejection naming the expected form", bad, err)
+		}
+	}
+}

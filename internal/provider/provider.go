@@ -82,6 +82,7 @@ type endpointsModel struct {
 	S3  types.String `tfsdk:"s3"`
 	IAM types.String `tfsdk:"iam"`
 	STS types.String `tfsdk:"sts"`
+	KMS types.String `tfsdk:"kms"`
 }
 
 func (p *icaProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -214,6 +215,10 @@ func (p *icaProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 								Optional:    true,
 								Description: "STS endpoint URL.",
 							},
+							"kms": schema.StringAttribute{
+								Optional:    true,
+								Description: "KMS endpoint URL (the plan-time preflight looks up the bucket's default encryption key with kms:DescribeKey).",
+							},
 						},
 					},
 				},
@@ -336,6 +341,7 @@ func awsSettings(m *awsModel) awsapi.Settings {
 		s.EndpointS3 = m.Endpoints.S3.ValueString()
 		s.EndpointIAM = m.Endpoints.IAM.ValueString()
 		s.EndpointSTS = m.Endpoints.STS.ValueString()
+		s.EndpointKMS = m.Endpoints.KMS.ValueString()
 	}
 	return s
 }

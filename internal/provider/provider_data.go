@@ -37,6 +37,11 @@ func newProviderData(client *ica.Client, aws *awsapi.Clients) *ProviderData {
 			IAM:         aws.IAMAdapter(),
 			Prober:      aws.KeyProber(),
 			Credentials: client,
+
+			Access:            aws.AccessTester(),
+			ProbeCleaner:      aws.AccessTester(),
+			BucketPolicies:    aws.S3Adapter(),
+			AccessRetryWindow: accessRetryWindow(),
 		}),
 	}
 }

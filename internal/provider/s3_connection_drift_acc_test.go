@@ -202,13 +202,17 @@ func TestAccS3Connection_rotation(t *testing.T) {
 
 // TestAccS3Connection_rotationEnforcedIAM: against a moto that enforces IAM, ICA validates a storage
 // configuration with the key it holds before and after a rotation: the key ICA holds works at every step,
-// and the policy grants what ICA's validation needs. (The storage configuration has no prefix: moto 5.2.1
-// under IAM enforcement miscomputes signatures of ListObjectsV2 with "/" in the prefix parameter.)
+// and the policy grants what ICA's validation needs, and what the access self-test does with each new key.
+// (No prefix: moto 5.2.1 under IAM enforcement miscomputes signatures of ListObjectsV2 with "/" in the
+// prefix parameter, which both ICA's validation and the self-test send.)
 func TestAccS3Connection_rotationEnforcedIAM(t *testing.T) {
 	m := acctest.NewMoto(t, acctest.MotoOptions{EnforceIAM: true})
 	emu := acctest.NewEmulator(t, icaemulator.Options{APIKey: "test-api-key", AWSEndpoint: m.Endpoint, ValidationDelay: 200 * time.Millisecond})
 	env := &connEnv{moto: m, emu: emu, bucket: acctest.RandomName("enf")}
 	if _, err := m.S3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(env.bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := acctest.EnforceBucketOwner(context.Background(), m, env.bucket); err != nil {
 		t.Fatal(err)
 	}
 	env.putCORS(t, []s3types.CORSRule{connForeignRule})
@@ -221,7 +225,6 @@ data "ica_region" "us" {
 }
 resource "ica_s3_connection" "test" {
   bucket           = %[1]q
-  prefix           = "ica"
   iam_user_name    = %[2]q
   ica_region       = "United States"
   rotation_trigger = %[3]q

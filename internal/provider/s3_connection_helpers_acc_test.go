@@ -52,6 +52,9 @@ func newConnEnv(t *testing.T) *connEnv {
 	if _, err := m.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(env.bucket)}); err != nil {
 		t.Fatal(err)
 	}
+	if err := acctest.EnforceBucketOwner(ctx, m, env.bucket); err != nil {
+		t.Fatal(err)
+	}
 	env.putCORS(t, []s3types.CORSRule{connForeignRule})
 	return env
 }

@@ -16,29 +16,32 @@ import (
 )
 
 type s3ConnectionModel struct {
-	ID                 types.String   `tfsdk:"id"`
-	Bucket             types.String   `tfsdk:"bucket"`
-	Prefix             types.String   `tfsdk:"prefix"`
-	ICARegion          types.String   `tfsdk:"ica_region"`
-	IAMUserName        types.String   `tfsdk:"iam_user_name"`
-	IAMPolicyName      types.String   `tfsdk:"iam_policy_name"`
-	IAMPath            types.String   `tfsdk:"iam_path"`
-	KMSKeyARN          types.String   `tfsdk:"kms_key_arn"`
-	CORSAllowedOrigins types.List     `tfsdk:"cors_allowed_origins"`
-	ManageCORS         types.Bool     `tfsdk:"manage_cors"`
-	CredentialName     types.String   `tfsdk:"credential_name"`
-	ShareCredential    types.Bool     `tfsdk:"share_credential"`
-	RotationTrigger    types.String   `tfsdk:"rotation_trigger"`
-	Tags               types.Map      `tfsdk:"tags"`
-	Timeouts           timeouts.Value `tfsdk:"timeouts"`
-	CredentialID       types.String   `tfsdk:"credential_id"`
-	AWSRegion          types.String   `tfsdk:"aws_region"`
-	IAMUserARN         types.String   `tfsdk:"iam_user_arn"`
-	IAMPolicyARN       types.String   `tfsdk:"iam_policy_arn"`
-	AccessKeyID        types.String   `tfsdk:"access_key_id"`
-	CORSRuleID         types.String   `tfsdk:"cors_rule_id"`
-	PolicyJSON         types.String   `tfsdk:"policy_json"`
-	ClaimToken         types.String   `tfsdk:"claim_token"`
+	ID                      types.String   `tfsdk:"id"`
+	Bucket                  types.String   `tfsdk:"bucket"`
+	Prefix                  types.String   `tfsdk:"prefix"`
+	ICARegion               types.String   `tfsdk:"ica_region"`
+	IAMUserName             types.String   `tfsdk:"iam_user_name"`
+	IAMPolicyName           types.String   `tfsdk:"iam_policy_name"`
+	IAMPath                 types.String   `tfsdk:"iam_path"`
+	KMSKeyARN               types.String   `tfsdk:"kms_key_arn"`
+	CORSAllowedOrigins      types.List     `tfsdk:"cors_allowed_origins"`
+	ManageCORS              types.Bool     `tfsdk:"manage_cors"`
+	CredentialName          types.String   `tfsdk:"credential_name"`
+	ShareCredential         types.Bool     `tfsdk:"share_credential"`
+	RotationTrigger         types.String   `tfsdk:"rotation_trigger"`
+	VerifyAccess            types.Bool     `tfsdk:"verify_access"`
+	CrossAccountRoleARN     types.String   `tfsdk:"cross_account_role_arn"`
+	BucketPolicyStatementID types.String   `tfsdk:"bucket_policy_statement_id"`
+	Tags                    types.Map      `tfsdk:"tags"`
+	Timeouts                timeouts.Value `tfsdk:"timeouts"`
+	CredentialID            types.String   `tfsdk:"credential_id"`
+	AWSRegion               types.String   `tfsdk:"aws_region"`
+	IAMUserARN              types.String   `tfsdk:"iam_user_arn"`
+	IAMPolicyARN            types.String   `tfsdk:"iam_policy_arn"`
+	AccessKeyID             types.String   `tfsdk:"access_key_id"`
+	CORSRuleID              types.String   `tfsdk:"cors_rule_id"`
+	PolicyJSON              types.String   `tfsdk:"policy_json"`
+	ClaimToken              types.String   `tfsdk:"claim_token"`
 }
 
 // privatePolicyVersion is the private-state key of the policy's default version id (lets refresh read
@@ -88,6 +91,15 @@ func (m *s3ConnectionModel) spec(ctx context.Context, rotate bool) (connection.S
 		Share:          m.ShareCredential.ValueBool(),
 		Rotate:         rotate,
 		Token:          m.ClaimToken.ValueString(),
+		VerifyAccess:   m.VerifyAccess.IsNull() || m.VerifyAccess.ValueBool(),
+
+		CrossAccountRoleARN: m.CrossAccountRoleARN.ValueString(),
+	}
+	if s.CrossAccountRoleARN != "" {
+		s.BucketPolicySid = policy.CopyMoveSid(s.UserName)
+		if known(m.BucketPolicyStatementID) {
+			s.BucketPolicySid = m.BucketPolicyStatementID.ValueString()
+		}
 	}
 	if s.Path == "" {
 		s.Path = "/"
@@ -182,6 +194,7 @@ func (m *s3ConnectionModel) priorState(ctx context.Context, policyVersion string
 		CredentialID:    m.CredentialID.ValueString(),
 		Shared:          m.ShareCredential.ValueBool(),
 		Token:           m.ClaimToken.ValueString(),
+		BucketPolicySid: m.BucketPolicyStatementID.ValueString(),
 	}
 	if !m.Tags.IsNull() && !m.Tags.IsUnknown() {
 		diags.Append(m.Tags.ElementsAs(ctx, &st.Tags, false)...)
@@ -209,6 +222,7 @@ func (m *s3ConnectionModel) setObserved(st connection.State) {
 		m.PolicyJSON = types.StringNull()
 	}
 	m.AccessKeyID = stringOrNull(st.AccessKeyID)
+	m.BucketPolicyStatementID = stringOrNull(st.BucketPolicySid)
 	m.CredentialID = stringOrNull(st.CredentialID)
 	m.ClaimToken = stringOrNull(st.Token)
 	if st.CredentialID != "" {

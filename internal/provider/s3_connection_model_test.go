@@ -53,7 +53,7 @@ func TestSpecFromModel(t *testing.T) {
 	want := connection.Spec{
 		Bucket: "b", Prefix: "ica/", RequiredRegion: "eu-central-1", ICARegionName: "Germany",
 		UserName: "u", PolicyName: "p", Path: "/", CredentialName: "c", ManageCORS: true,
-		CORSOrigins: []string{policy.DefaultOrigin}, CORSRuleID: "ica-tf-u", Tags: map[string]string{"team": "x"}, Rotate: true,
+		CORSOrigins: []string{policy.DefaultOrigin}, CORSRuleID: "ica-tf-u", Tags: map[string]string{"team": "x"}, Rotate: true, VerifyAccess: true,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("spec:\n got %+v\nwant %+v", s, want)

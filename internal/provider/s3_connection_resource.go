@@ -114,6 +114,7 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 		return
 	}
 
+	planBucketPolicySid(creating, &plan, &state)
 	r.planChecks(ctx, creating, &plan, &state, normPrefix, resp)
 	if resp.Diagnostics.HasError() {
 		return
@@ -193,6 +194,9 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 	}
 	if !known(plan.Prefix) && !plan.Prefix.IsNull() || plan.KMSKeyARN.IsUnknown() {
 		plan.PolicyJSON = types.StringUnknown()
+		return
+	}
+	if r.preflight(ctx, bucket, region, plan.KMSKeyARN.ValueString(), &resp.Diagnostics); resp.Diagnostics.HasError() {
 		return
 	}
 	desired, err := r.conv.DesiredPolicy(ctx, connection.Spec{Bucket: bucket, Prefix: normPrefix, KMSKeyARN: plan.KMSKeyARN.ValueString()})
@@ -326,6 +330,9 @@ func (r *s3ConnectionResource) save(ctx context.Context, m *s3ConnectionModel, p
 	for _, note := range st.Notes {
 		diags.AddWarning("Connection shares objects with another connection", fmt.Sprintf("Connection of bucket %q: %s.", m.Bucket.ValueString(), note))
 	}
+	for _, note := range st.Warnings {
+		diags.AddWarning("Access self-test", fmt.Sprintf("Connection of bucket %q: %s", m.Bucket.ValueString(), note))
+	}
 	if err != nil {
 		if action == "create" && st.UserARN == "" && st.PolicyARN == "" && !st.CORSRule && st.CredentialID == "" {
 			addConnectionError(diags, "create-nothing", err)
@@ -448,9 +455,12 @@ func (r *s3ConnectionResource) ImportState(ctx context.Context, req resource.Imp
 		CredentialName:  types.StringValue(s.CredentialName),
 		ShareCredential: types.BoolValue(false),
 		RotationTrigger: types.StringNull(),
-		Tags:            tagsValue(s.Tags, types.MapNull(types.StringType)),
-		Timeouts:        timeouts.Value{Object: types.ObjectNull(timeoutAttrTypes)},
-		PolicyJSON:      types.StringNull(),
+		VerifyAccess:    types.BoolValue(true),
+
+		CrossAccountRoleARN: stringOrNull(s.CrossAccountRoleARN),
+		Tags:                tagsValue(s.Tags, types.MapNull(types.StringType)),
+		Timeouts:            timeouts.Value{Object: types.ObjectNull(timeoutAttrTypes)},
+		PolicyJSON:          types.StringNull(),
 	}
 	origins, diags := types.ListValueFrom(ctx, types.StringType, s.CORSOrigins)
 	resp.Diagnostics.Append(diags...)

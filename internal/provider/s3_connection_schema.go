@@ -141,6 +141,25 @@ func s3ConnectionSchemaV0(ctx context.Context) schema.Schema {
 				Description: "Share the ICA credential with the whole tenant. ICA cannot unshare, so true → false is " +
 					"refused at plan time. Default false.",
 			},
+			"verify_access": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Before ICA gets a new key (create and rotation), use it for what ICA will do under the prefix and fail, " +
+					"naming the denied action, if a bucket policy, SCP, permissions boundary or KMS key policy denies it. Create: " +
+					"ListObjectsV2, then PutObject, GetObject and DeleteObject of one probe object `PREFIX.ica-tf-probe-<16 hex digits>` " +
+					"(SSE-KMS with `kms_key_arn` when set; in a versioned bucket its version is deleted, so nothing stays), and " +
+					"GetFederationToken. Rotation writes nothing: ListObjectsV2, GetObject of a missing probe key (404 is allowed) and " +
+					"GetFederationToken. Denials are retried for " + connection.DefaultAccessRetryWindow.String() + " (IAM is eventually " +
+					"consistent; the environment variable `" + accessWindowEnv + "` sets another duration). Default true.",
+			},
+			"cross_account_role_arn": schema.StringAttribute{
+				Optional:   true,
+				Validators: []validator.String{roleARNValidator()},
+				MarkdownDescription: "ICA's cross-account copy/move role, copied from ICA's documentation for your region (never guessed: a wrong " +
+					"principal would grant a stranger access). Merges one statement with its own Sid into the bucket policy, granting " +
+					"the role s3:PutObject, s3:GetObject, s3:DeleteObject, s3:ListMultipartUploadParts and s3:AbortMultipartUpload on " +
+					"`BUCKET/PREFIX*` (plus s3:GetObjectVersion and s3:DeleteObjectVersion on a versioned bucket). Other statements " +
+					"stay as they are; unsetting it removes ours.",
+			},
 			"rotation_trigger": schema.StringAttribute{
 				Optional: true,
 				Description: "Any change rotates the access key with no gap: a second key is created, used once it " +
@@ -185,6 +204,12 @@ func s3ConnectionSchemaV0(ctx context.Context) schema.Schema {
 				MarkdownDescription: "The token unique to this connection that it stamps, as its claim, on its IAM user and policy (tag `" + connection.TagClaim + "`) once a create has finished: " +
 					"other connections never adopt a claimed user or policy, and a destroy deletes only what its claim covers. Not a secret. " +
 					"Null after an upgrade from a version without claims or an import of an unclaimed connection, until the next apply that changes the connection (when that apply finds sharing, it stays null and the apply says why).",
+			},
+			"bucket_policy_statement_id": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The Sid of this connection's statement in the bucket policy (derived from the IAM user name, or the Sid " +
+					"of a matching statement adopted on import). Null when `cross_account_role_arn` is unset, or when the statement " +
+					"is missing or was changed outside Terraform (the next apply repairs it).",
 			},
 			"policy_json": schema.StringAttribute{
 				Computed: true, PlanModifiers: keep,

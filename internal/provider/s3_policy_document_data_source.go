@@ -11,6 +11,7 @@ import (
 
 	"github.com/ica-tf/terraform-provider-ica/internal/naming"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
+	"github.com/ica-tf/terraform-provider-ica/internal/readiness"
 )
 
 var _ datasource.DataSource = (*s3PolicyDocumentDataSource)(nil)
@@ -23,13 +24,15 @@ func NewS3PolicyDocumentDataSource() datasource.DataSource { return &s3PolicyDoc
 type s3PolicyDocumentDataSource struct{}
 
 type s3PolicyDocumentModel struct {
-	Bucket             types.String `tfsdk:"bucket"`
-	Prefix             types.String `tfsdk:"prefix"`
-	KMSKeyARN          types.String `tfsdk:"kms_key_arn"`
-	Versioned          types.Bool   `tfsdk:"versioned"`
-	CORSAllowedOrigins types.List   `tfsdk:"cors_allowed_origins"`
-	JSON               types.String `tfsdk:"json"`
-	CORSRuleJSON       types.String `tfsdk:"cors_rule_json"`
+	Bucket              types.String `tfsdk:"bucket"`
+	Prefix              types.String `tfsdk:"prefix"`
+	KMSKeyARN           types.String `tfsdk:"kms_key_arn"`
+	Versioned           types.Bool   `tfsdk:"versioned"`
+	CORSAllowedOrigins  types.List   `tfsdk:"cors_allowed_origins"`
+	CrossAccountRoleARN types.String `tfsdk:"cross_account_role_arn"`
+	JSON                types.String `tfsdk:"json"`
+	CORSRuleJSON        types.String `tfsdk:"cors_rule_json"`
+	BucketPolicyJSON    types.String `tfsdk:"bucket_policy_json"`
 }
 
 func (d *s3PolicyDocumentDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -62,6 +65,18 @@ func (d *s3PolicyDocumentDataSource) Schema(_ context.Context, _ datasource.Sche
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
 				MarkdownDescription: "Origins of the CORS rule. Default `[\"" + policy.DefaultOrigin + "\"]`.",
 			},
+			"cross_account_role_arn": schema.StringAttribute{
+				Optional: true, Validators: []validator.String{roleARNValidator()},
+				MarkdownDescription: "ICA's cross-account copy/move role, as ICA's documentation gives it (`arn:aws:iam::<account>:role/NAME`): " +
+					"fills `bucket_policy_json`.",
+			},
+			"bucket_policy_json": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "With `cross_account_role_arn`: a bucket policy holding the one statement `ica_s3_connection` merges into the " +
+					"bucket policy (its `Sid` as derived from the default IAM user name; s3:PutObject, s3:GetObject, s3:DeleteObject, " +
+					"s3:ListMultipartUploadParts and s3:AbortMultipartUpload on `BUCKET/PREFIX*`, plus the version actions when `versioned`), " +
+					"to merge into a bucket policy managed elsewhere (e.g. `source_policy_documents` of `aws_iam_policy_document`). Null otherwise.",
+			},
 			"json": schema.StringAttribute{
 				Computed:    true,
 				Description: "The IAM policy document (JSON). With no prefix, no versioning and no KMS key it is exactly the policy of ICA's documentation.",
@@ -91,6 +106,10 @@ func (d *s3PolicyDocumentDataSource) Read(ctx context.Context, req datasource.Re
 			resp.Diagnostics.AddAttributeError(pathKMSKeyARN, "Invalid KMS key ARN", err.Error())
 			return
 		}
+		if readiness.IsAliasARN(arn) {
+			resp.Diagnostics.AddAttributeError(pathKMSKeyARN, "KMS alias ARN in kms_key_arn", readiness.AliasARNError(arn, ""))
+			return
+		}
 	}
 	var origins []string
 	if !m.CORSAllowedOrigins.IsNull() {
@@ -99,5 +118,13 @@ func (d *s3PolicyDocumentDataSource) Read(ctx context.Context, req datasource.Re
 	doc := policy.Build(policy.Options{Bucket: m.Bucket.ValueString(), Prefix: prefix, KMSKeyARN: m.KMSKeyARN.ValueString(), Versioned: m.Versioned.ValueBool()})
 	m.JSON = types.StringValue(doc.JSON())
 	m.CORSRuleJSON = types.StringValue(policy.ICARule("", origins).JSON())
+	m.BucketPolicyJSON = types.StringNull()
+	if role := m.CrossAccountRoleARN.ValueString(); role != "" {
+		bucket := m.Bucket.ValueString()
+		m.BucketPolicyJSON = types.StringValue(policy.CopyMoveStatement(policy.CopyMoveOptions{
+			Sid: policy.CopyMoveSid(naming.DefaultIAMUserName(bucket, prefix)), RoleARN: role,
+			Bucket: bucket, Prefix: prefix, Versioned: m.Versioned.ValueBool(),
+		}).DocumentJSON())
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -33,6 +33,7 @@ func ProviderConfig(e *Emulator, m *Moto) string {
 		fmt.Fprintf(&b, "      s3  = %s\n", hclString(m.Endpoint))
 		fmt.Fprintf(&b, "      iam = %s\n", hclString(m.Endpoint))
 		fmt.Fprintf(&b, "      sts = %s\n", hclString(m.Endpoint))
+		fmt.Fprintf(&b, "      kms = %s\n", hclString(m.Endpoint))
 		b.WriteString("    }\n  }\n")
 	}
 	b.WriteString("}\n")

@@ -36,8 +36,9 @@
 //
 // # Faults
 //
-// A Fault matches requests by Service ("s3", "iam", "sts"; empty matches any) and Operation (a path.Match
-// pattern on the operation name: "CreateAccessKey", "Put*", "*"; empty matches any), and says what they get:
+// A Fault matches requests by Service ("s3", "iam", "sts"; empty matches any), Operation (a path.Match
+// pattern on the operation name: "CreateAccessKey", "Put*", "*"; empty matches any) and AccessKeyID (a pattern
+// on the key in the SigV4 Credential=, so a test can deny one key alone; empty matches any), and says what they get:
 //
 //   - KindThrottle: the service's own throttling error, which the AWS SDK retries with backoff:
 //     S3 answers 503 SlowDown, IAM and STS 400 Throttling (Code overrides, e.g. "ThrottlingException").

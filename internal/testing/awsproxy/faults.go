@@ -28,7 +28,11 @@ const (
 type Fault struct {
 	Service   string // "s3", "iam", "sts"; empty matches any service
 	Operation string // path.Match pattern on the operation name; empty matches any
-	Kind      Kind
+	// AccessKeyID is a path.Match pattern on the key that signed the request: "AKIA*" matches the keys
+	// moto creates and not its "test" admin key, so a test can deny the provider's new key alone; empty
+	// matches any.
+	AccessKeyID string
+	Kind        Kind
 
 	Status  int    // HTTP status for KindError (required) and KindServerError/KindThrottle (override)
 	Code    string // AWS error code (defaults per kind)
@@ -94,6 +98,9 @@ func (f Fault) validate() error {
 	if f.Probability < 0 || f.Probability > 1 {
 		return fmt.Errorf("fault on %s:%s: Probability %v is outside [0, 1]", f.Service, f.Operation, f.Probability)
 	}
+	if _, err := path.Match(f.AccessKeyID, ""); err != nil {
+		return fmt.Errorf("fault on %s:%s: AccessKeyID is not a valid pattern: %w", f.Service, f.Operation, err)
+	}
 	if _, err := path.Match(f.Operation, ""); err != nil {
 		return fmt.Errorf("fault on %s:%s: Operation is not a valid pattern: %w", f.Service, f.Operation, err)
 	}
@@ -105,6 +112,11 @@ func (r *Rule) take(op Op) bool {
 	f := r.fault
 	if f.Service != "" && f.Service != op.Service {
 		return false
+	}
+	if f.AccessKeyID != "" {
+		if ok, _ := path.Match(f.AccessKeyID, op.AccessKeyID); !ok {
+			return false
+		}
 	}
 	if f.Operation != "" {
 		if ok, _ := path.Match(f.Operation, op.Operation); !ok {

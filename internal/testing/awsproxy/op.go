@@ -11,6 +11,8 @@ import (
 type Op struct {
 	Service   string // "s3", "iam", "sts", ...; "unknown" when the request does not say
 	Operation string // "GetBucketCors", "CreateAccessKey", ...; "unknown" when it cannot be told
+	// AccessKeyID signed the request (from the SigV4 Credential=); "" when unsigned. Not part of String.
+	AccessKeyID string
 }
 
 // String is the key used in Counts: "service:Operation".
@@ -82,6 +84,22 @@ func serviceOf(r *http.Request) string {
 	}
 	if m := credentialScope.FindStringSubmatch(cred); m != nil {
 		return m[1]
+	}
+	return ""
+}
+
+// credentialKey matches the access key id at the start of a SigV4 credential: "Credential=AKID/20250101/...".
+var credentialKey = regexp.MustCompile(`Credential=([^/,\s]+)/`)
+
+// AccessKeyIDOf returns the access key id that signed r (Authorization header, or X-Amz-Credential of a
+// presigned URL); "" when unsigned.
+func AccessKeyIDOf(r *http.Request) string {
+	if m := credentialKey.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		return m[1]
+	}
+	if c := r.URL.Query().Get("X-Amz-Credential"); c != "" {
+		key, _, _ := strings.Cut(c, "/")
+		return key
 	}
 	return ""
 }

@@ -200,6 +200,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	op := p.classify(r, body)
+	op.AccessKeyID = AccessKeyIDOf(r)
 
 	p.mu.Lock()
 	p.counts[op.String()]++

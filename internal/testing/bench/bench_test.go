@@ -266,6 +266,9 @@ func (l *lab) lifecycle(b *testing.B, connections, buckets int) (bench.Run, erro
 		if _, err := l.moto.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
 			return run, fmt.Errorf("creating bucket %s in moto: %w", name, err)
 		}
+		if err := acctest.EnforceBucketOwner(ctx, l.moto, name); err != nil {
+			return run, fmt.Errorf("enforcing bucket-owner object ownership on %s: %w", name, err)
+		}
 		bucketNames = append(bucketNames, name)
 	}
 	dir := b.TempDir()

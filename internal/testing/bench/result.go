@@ -153,10 +153,11 @@ type Step struct {
 	Status     int     `json:"status"`
 }
 
-// Budget constants from the issue.
+// Budget constants from the issue. Per bucket: region, versioning and CORS (issue 6), plus the
+// readiness preflight's encryption and ownership reads (issue 14).
 const (
 	budgetPerConnection = 5
-	budgetPerBucket     = 3
+	budgetPerBucket     = 5
 	budgetPerProcess    = 2
 	budgetRSSMB         = 60
 	budgetPerICAObject  = 1
@@ -197,12 +198,12 @@ func (o *OpResult) Summarize() {
 // CheckBudget sets o.Budget for a no-change operation (refresh, plan) of a run.
 func (o *OpResult) CheckBudget(connections, buckets int) {
 	b := &Budget{
-		Rule:     "no writes; calls <= 5/connection + 3/bucket + 2/provider process; peak memory < 60 MB",
+		Rule:     "no writes; calls <= 5/connection + 5/bucket + 2/provider process; peak memory < 60 MB",
 		MaxCalls: budgetPerConnection*connections + budgetPerBucket*buckets + budgetPerProcess*len(o.Processes),
 		MaxRSSMB: budgetRSSMB,
 	}
 	if o.Total > b.MaxCalls {
-		b.Violations = append(b.Violations, fmt.Sprintf("%d calls > %d (5×%d connections + 3×%d buckets + 2×%d processes)",
+		b.Violations = append(b.Violations, fmt.Sprintf("%d calls > %d (5×%d connections + 5×%d buckets + 2×%d processes)",
 			o.Total, b.MaxCalls, connections, buckets, len(o.Processes)))
 	}
 	if o.Writes > b.MaxWrites {

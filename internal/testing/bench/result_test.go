@@ -32,8 +32,8 @@ func TestBudget(t *testing.T) {
 		"ica:POST /api/tokens": 1}, Processes: procs}
 	within.Summarize()
 	within.CheckBudget(50, 5)
-	if !within.Budget.OK || within.Budget.MaxCalls != 5*50+3*5+2*3 {
-		t.Errorf("budget = %+v, want OK with max 271", within.Budget)
+	if !within.Budget.OK || within.Budget.MaxCalls != 5*50+5*5+2*3 {
+		t.Errorf("budget = %+v, want OK with max 281", within.Budget)
 	}
 	if within.PeakRSSMB != 40 || within.Reads != 106 || within.Writes != 0 || within.ByService["iam"] != 100 {
 		t.Errorf("summary = peak %v reads %d writes %d by service %v", within.PeakRSSMB, within.Reads, within.Writes, within.ByService)
@@ -43,7 +43,7 @@ func TestBudget(t *testing.T) {
 	over.Summarize()
 	over.CheckBudget(50, 5)
 	v := strings.Join(over.Budget.Violations, "\n")
-	if over.Budget.OK || !strings.Contains(v, "302 calls > 267") || !strings.Contains(v, "iam:TagUser×2") ||
+	if over.Budget.OK || !strings.Contains(v, "302 calls > 277") || !strings.Contains(v, "iam:TagUser×2") ||
 		!strings.Contains(v, "peak memory 61.0 MB") {
 		t.Errorf("violations = %q, want calls, writes (naming TagUser) and memory", v)
 	}

@@ -353,6 +353,27 @@ func badInputs() []badInput {
 		{name: "connection/kms-malformed", config: func(e *badEnv) string {
 			return e.connection(`kms_key_arn = "arn:aws:s3:::not-a-key"`)
 		}, expect: []string{"kms_key_arn", "arn:aws:kms:"}},
+		{name: "connection/kms-alias-arn", config: func(e *badEnv) string {
+			return e.connection(`kms_key_arn = "arn:aws:kms:us-east-1:123456789012:alias/ica"`)
+		}, expect: []string{"kms_key_arn", "alias ARN", "does not resolve aliases"}},
+		{name: "connection/role-arn-user", config: func(e *badEnv) string {
+			return e.connection(`cross_account_role_arn = "arn:aws:iam::123456789012:user/ica"`)
+		}, expect: []string{"cross_account_role_arn", "not an IAM role ARN", "role/NAME"}},
+		{name: "connection/role-arn-account-root", config: func(e *badEnv) string {
+			return e.connection(`cross_account_role_arn = "arn:aws:iam::123456789012:root"`)
+		}, expect: []string{"cross_account_role_arn", "not an IAM role ARN"}},
+		{name: "connection/role-arn-short-account", config: func(e *badEnv) string {
+			return e.connection(`cross_account_role_arn = "arn:aws:iam::12345:role/ica-copy"`)
+		}, expect: []string{"cross_account_role_arn", "12-digit account"}},
+		{name: "connection/role-arn-not-arn", config: func(e *badEnv) string {
+			return e.connection(`cross_account_role_arn = "ica-copy-role"`)
+		}, expect: []string{"cross_account_role_arn", "ica-copy-role", "arn:aws:iam::"}},
+		{name: "connection/role-arn-assumed-role", config: func(e *badEnv) string {
+			return e.connection(`cross_account_role_arn = "arn:aws:sts::123456789012:assumed-role/ica/session"`)
+		}, expect: []string{"cross_account_role_arn", "not an IAM role ARN"}},
+		{name: "ica_s3_policy_document/role-arn", config: func(e *badEnv) string {
+			return e.provider() + "data \"ica_s3_policy_document\" \"p\" {\n  bucket = \"b-ok\"\n  cross_account_role_arn = \"arn:aws:iam::123456789012:group/g\"\n}\n"
+		}, expect: []string{"cross_account_role_arn", "not an IAM role ARN"}},
 		{name: "connection/timeouts", config: func(e *badEnv) string {
 			return e.connection("timeouts {\n    create = \"later\"\n  }")
 		}, expect: []string{"create", "later", "duration"}},

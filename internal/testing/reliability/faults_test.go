@@ -264,11 +264,12 @@ var connectionTarget = faultTarget{
 		cfg := func(prefix, origin, rotation string) string {
 			return env.front.providerConfig(env.emu) + fmt.Sprintf(`
 resource "ica_s3_connection" "c" {
-  bucket               = %q
-  prefix               = %q
-  cors_allowed_origins = [%q]
-  rotation_trigger     = %q
-  tags                 = { scenario = %q }
+  bucket                 = %q
+  prefix                 = %q
+  cors_allowed_origins   = [%q]
+  rotation_trigger       = %q
+  tags                   = { scenario = %q }
+  cross_account_role_arn = "arn:aws:iam::111122223333:role/ica-copy-move"
 }
 `, env.bucket, prefix, origin, rotation, env.token)
 		}
@@ -325,6 +326,12 @@ func connectionFaultCases() []faultCase {
 		{name: "create/CreateAccessKey-500-permanent", phase: "create", aws: awsFault("iam", "CreateAccessKey", server, 0), step: step("CreateAccessKey", "access key")},
 		{name: "create/PutBucketCors-500-permanent", phase: "create", aws: awsFault("s3", "PutBucketCors", server, 0), step: step("PutBucketCors", "CORS")},
 		{name: "create/ica-503-permanent", phase: "create", ica: icaFault("POST", "/api/storageCredentials", 503, permanent), step: step("ICA storage credential", "ICA credential")},
+		// The bucket-policy statement (cross_account_role_arn) and the access self-test's probe calls.
+		{name: "create/PutBucketPolicy-throttle", phase: "create", transient: true, aws: awsFault("s3", "PutBucketPolicy", throttle, 2)},
+		{name: "create/GetBucketPolicy-500", phase: "create", transient: true, aws: awsFault("s3", "GetBucketPolicy", server, 1)},
+		{name: "create/PutBucketPolicy-500-permanent", phase: "create", aws: awsFault("s3", "PutBucketPolicy", server, 0), step: step("PutBucketPolicy", "bucket policy")},
+		{name: "create/probe-PutObject-throttle", phase: "create", transient: true, aws: awsFault("s3", "PutObject", throttle, 2)},
+		{name: "create/probe-GetFederationToken-500", phase: "create", transient: true, aws: awsFault("sts", "GetFederationToken", server, 1)},
 		// The write happened but the answer was lost: the SDK's retry meets an existing user; the apply
 		// adopts it (or fails naming the step) and the next apply converges to one user.
 		{name: "create/CreateUser-lost-answer", phase: "create", ambiguous: true, aws: &awsproxy.Fault{Service: "iam", Operation: "CreateUser", Kind: server, Count: 1, AfterForward: true}, step: step("CreateUser", "IAM user")},
@@ -333,10 +340,13 @@ func connectionFaultCases() []faultCase {
 		// update
 		{name: "update/CreatePolicyVersion-throttle", phase: "update", transient: true, aws: awsFault("iam", "CreatePolicyVersion", throttle, 2)},
 		{name: "update/PutBucketCors-throttle", phase: "update", transient: true, aws: awsFault("s3", "PutBucketCors", throttle, 2)},
+		{name: "update/PutBucketPolicy-throttle", phase: "update", transient: true, aws: awsFault("s3", "PutBucketPolicy", throttle, 2)},
+		{name: "update/PutBucketPolicy-500-permanent", phase: "update", aws: awsFault("s3", "PutBucketPolicy", server, 0), step: step("PutBucketPolicy", "bucket policy")},
 		{name: "update/CreatePolicyVersion-500-permanent", phase: "update", aws: awsFault("iam", "CreatePolicyVersion", server, 0), step: step("CreatePolicyVersion", "policy")},
 
 		// rotation
 		{name: "rotate/CreateAccessKey-throttle", phase: "rotate", transient: true, aws: awsFault("iam", "CreateAccessKey", throttle, 2)},
+		{name: "rotate/probe-ListObjectsV2-throttle", phase: "rotate", transient: true, aws: awsFault("s3", "ListObjectsV2", throttle, 2)},
 		{name: "rotate/DeleteAccessKey-throttle", phase: "rotate", transient: true, aws: awsFault("iam", "DeleteAccessKey", throttle, 2)},
 		{name: "rotate/updateSecrets-503x2", phase: "rotate", transient: true, ica: icaFault("POST", "/api/storageCredentials/*", 503, 2)},
 		{name: "rotate/updateSecrets-500-permanent", phase: "rotate", ica: icaFault("POST", "/api/storageCredentials/*", 500, permanent), step: step("updateSecrets", "update the secrets", "ICA")},
@@ -349,6 +359,8 @@ func connectionFaultCases() []faultCase {
 		{name: "destroy/DeleteUser-throttle", phase: "destroy", transient: true, aws: awsFault("iam", "DeleteUser", throttle, 2)},
 		{name: "destroy/DeletePolicy-throttle", phase: "destroy", transient: true, aws: awsFault("iam", "DeletePolicy", throttle, 2)},
 		{name: "destroy/cors-throttle", phase: "destroy", transient: true, aws: awsFault("s3", "*BucketCors", throttle, 2)},
+		{name: "destroy/bucket-policy-throttle", phase: "destroy", transient: true, aws: awsFault("s3", "*BucketPolicy", throttle, 2)},
+		{name: "destroy/DeleteBucketPolicy-500-permanent", phase: "destroy", aws: awsFault("s3", "DeleteBucketPolicy", server, 0), step: step("DeleteBucketPolicy", "bucket policy")},
 		{name: "destroy/DeleteUser-500-permanent", phase: "destroy", aws: awsFault("iam", "DeleteUser", server, 0), step: step("DeleteUser", "IAM user")},
 		{name: "destroy/DeletePolicy-500-permanent", phase: "destroy", aws: awsFault("iam", "DeletePolicy", server, 0), step: step("DeletePolicy", "policy")},
 		// AWS refuses to delete a policy with non-default versions (moto does not): the destroy lists the

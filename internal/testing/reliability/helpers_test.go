@@ -199,4 +199,7 @@ func createBucket(t testing.TB, m *acctest.Moto, name, region string) {
 	if _, err := m.S3.CreateBucket(context.Background(), in, opts...); err != nil {
 		t.Fatalf("creating bucket %s (region %q) on moto %s: %v", name, region, m.Endpoint, err)
 	}
+	if err := acctest.EnforceBucketOwner(context.Background(), m, name, opts...); err != nil {
+		t.Fatalf("enforcing bucket-owner object ownership on %s: %v", name, err)
+	}
 }

@@ -40,6 +40,9 @@ func TestLeastPrivilege(t *testing.T) {
 resource "ica_s3_connection" "c" {
   bucket = %q
   prefix = "ica/run"
+  # checkPermissions tries much more than the self-test, and moto 5.2.1 under IAM enforcement mis-signs the
+  # self-test's ListObjectsV2 with "/" in the prefix.
+  verify_access = false
 }
 `, bucket),
 			Check: func(s *terraform.State) error {
