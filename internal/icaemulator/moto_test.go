@@ -3,11 +3,11 @@ package icaemulator_test
 import (
 	"context"
 	"fmt"
+
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,35 +17,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/testenv"
 )
 
-// findMotoServer looks for moto_server on PATH and in pyenv's versions.
-func findMotoServer() string {
-	if p, err := exec.LookPath("moto_server"); err == nil {
-		return p
-	}
-	roots := []string{os.Getenv("PYENV_ROOT")}
-	if home, err := os.UserHomeDir(); err == nil {
-		roots = append(roots, filepath.Join(home, ".pyenv"))
-	}
-	for _, root := range roots {
-		if root == "" {
-			continue
-		}
-		if matches, _ := filepath.Glob(filepath.Join(root, "versions", "*", "bin", "moto_server")); len(matches) > 0 {
-			return matches[len(matches)-1]
-		}
-	}
-	return ""
+// motoServer is moto_server's path, "" when there is none.
+func motoServer() string {
+	p, _ := testenv.MotoServer()
+	return p
 }
 
 // startMoto runs a private moto_server on a free loopback port until the test ends. Extra env entries
 // (e.g. INITIAL_NO_AUTH_ACTION_COUNT) configure it.
 func startMoto(t *testing.T, env ...string) string {
 	t.Helper()
-	bin := findMotoServer()
+	bin := motoServer()
 	if bin == "" {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("moto_server not found (PATH or pyenv versions); CI must have it: pip install 'moto[server]'")

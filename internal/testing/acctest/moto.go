@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"sync"
 	"testing"
@@ -20,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/testenv"
 )
 
 const (
@@ -201,7 +201,7 @@ func bootstrapAdmin(ctx context.Context, m *Moto) (*Moto, error) {
 // must not pass as green), a skip elsewhere.
 func requireMotoServer(t testing.TB) string {
 	t.Helper()
-	bin, searched := findMotoServer()
+	bin, searched := testenv.MotoServer()
 	if bin != "" {
 		return bin
 	}
@@ -212,53 +212,6 @@ func requireMotoServer(t testing.TB) string {
 	}
 	t.Skip(msg)
 	return ""
-}
-
-// findMotoServer looks on PATH, then in pyenv's versions (pyenv shims are often not on a test's PATH).
-func findMotoServer() (path, searched string) {
-	if p, err := exec.LookPath("moto_server"); err == nil {
-		return p, ""
-	}
-	roots := []string{}
-	if root := os.Getenv("PYENV_ROOT"); root != "" {
-		roots = append(roots, root)
-	}
-	if out, err := exec.Command("pyenv", "root").Output(); err == nil {
-		if root := string(trimNewline(out)); root != "" {
-			roots = append(roots, root)
-		}
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		roots = append(roots, filepath.Join(home, ".pyenv"))
-	}
-	roots = append(roots, "/root/.pyenv")
-
-	var patterns []string
-	seen := map[string]bool{}
-	for _, root := range roots {
-		pattern := filepath.Join(root, "versions", "*", "bin", "moto_server")
-		if seen[pattern] {
-			continue
-		}
-		seen[pattern] = true
-		patterns = append(patterns, pattern)
-		matches, _ := filepath.Glob(pattern)
-		// The newest Python version sorts last.
-		sort.Strings(matches)
-		for i := len(matches) - 1; i >= 0; i-- {
-			if info, err := os.Stat(matches[i]); err == nil && !info.IsDir() && info.Mode()&0o111 != 0 {
-				return matches[i], ""
-			}
-		}
-	}
-	return "", fmt.Sprint(patterns)
-}
-
-func trimNewline(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // motoProcess is a moto_server child process; only it is ever signalled.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,11 +25,12 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/awsproxy"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/bench"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/testenv"
 )
 
 func TestMain(m *testing.M) { acctest.Main(m) }
@@ -129,7 +131,7 @@ type env struct {
 
 func prepare(b *testing.B) *env {
 	b.Helper()
-	root, err := repoRoot()
+	root, err := testenv.RepoRoot()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -168,23 +170,6 @@ func goBuild(b *testing.B, root, out, pkg string) {
 	cmd.Dir = root
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("go build -o %s %s: %v\n%s", out, pkg, err, msg)
-	}
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory: run the benchmark inside the repository")
-		}
-		dir = parent
 	}
 }
 

@@ -28,6 +28,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/testenv"
 )
 
 // EnvSpecPath overrides where the OpenAPI document is read from.
@@ -106,19 +108,9 @@ func specPath() (string, error) {
 		}
 		return p, nil
 	}
-	dir, err := os.Getwd()
+	dir, err := testenv.RepoRoot()
 	if err != nil {
-		return "", fmt.Errorf("finding the working directory: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory: set %s to the document's path", EnvSpecPath)
-		}
-		dir = parent
+		return "", fmt.Errorf("%w: set %s to the document's path", err, EnvSpecPath)
 	}
 	p := filepath.Join(filepath.Dir(dir), "shared", "ica-openapi", "openapi_public.yaml")
 	if _, err := os.Stat(p); err != nil {

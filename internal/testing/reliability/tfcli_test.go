@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/awsproxy"
+
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/testenv"
 )
 
 // The tests in this file drive the real terraform CLI against a provider binary built from this tree and
@@ -36,7 +39,7 @@ var providerBinary struct {
 func buildProvider(t testing.TB) string {
 	t.Helper()
 	providerBinary.once.Do(func() {
-		root, err := moduleRoot()
+		root, err := testenv.RepoRoot()
 		if err != nil {
 			providerBinary.err = err
 			return
@@ -58,23 +61,6 @@ func buildProvider(t testing.TB) string {
 		t.Fatal(providerBinary.err)
 	}
 	return providerBinary.dir
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
 }
 
 // tfDir is a Terraform working directory using the dev_overrides provider, with every command's output and
