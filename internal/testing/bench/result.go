@@ -221,11 +221,11 @@ func (o *OpResult) CheckBudget(connections, buckets int) {
 func (o *OpResult) CheckChainBudget(connections, buckets, icaObjects int) {
 	o.CheckBudget(connections, buckets)
 	b := o.Budget
-	b.Rule = "no writes; calls <= 5/connection + 1/ICA object + 3/bucket + 2/provider process; peak memory < 60 MB"
+	b.Rule = "no writes; calls <= 5/connection + 1/ICA object + 5/bucket + 2/provider process; peak memory < 60 MB"
 	b.MaxCalls += budgetPerICAObject * icaObjects
 	b.Violations = slices.DeleteFunc(b.Violations, func(v string) bool { return strings.Contains(v, " calls > ") })
 	if o.Total > b.MaxCalls {
-		b.Violations = append(b.Violations, fmt.Sprintf("%d calls > %d (5×%d connections + 1×%d ICA objects + 3×%d buckets + 2×%d processes)",
+		b.Violations = append(b.Violations, fmt.Sprintf("%d calls > %d (5×%d connections + 1×%d ICA objects + 5×%d buckets + 2×%d processes)",
 			o.Total, b.MaxCalls, connections, icaObjects, buckets, len(o.Processes)))
 	}
 	b.OK = len(b.Violations) == 0
