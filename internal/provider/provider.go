@@ -318,9 +318,10 @@ func awsSettings(m *awsModel) awsapi.Settings {
 
 func (p *icaProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
-		NewSecretCredentialResource,
-		NewStorageConfigurationResource,
-		NewS3ConnectionResource,
+		// With their resource identity (identity.go).
+		newSecretCredentialWithIdentity,
+		newStorageConfigurationWithIdentity,
+		newS3ConnectionWithIdentity,
 	}
 }
 
