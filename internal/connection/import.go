@@ -96,29 +96,50 @@ func (c *Converger) Import(ctx context.Context, bucket, userName, credential str
 }
 
 func (c *Converger) importPolicy(ctx context.Context, bucket, userName string, spec *Spec, st *State) error {
+	g, found, err := c.grantingPolicy(ctx, userName, bucket)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("no managed policy attached to IAM user %q grants access to objects in bucket %q: attach the connection's policy to the user (aws iam attach-user-policy) and import again", userName, bucket)
+	}
+	spec.PolicyName, spec.Prefix, spec.KMSKeyARN = g.policy.Name, g.discovered.Prefix, g.discovered.KMSKeyARN
+	st.PolicyARN, st.PolicyAttached, st.PolicyVersionID = g.policy.ARN, true, g.version.ID
+	st.PolicyJSON = displayPolicy(g.version.Document)
+	return nil
+}
+
+// granting is an attached managed policy that grants ICA's object actions on a bucket.
+type granting struct {
+	policy     Policy
+	version    PolicyVersion
+	discovered policy.Discovered
+}
+
+// grantingPolicy finds the first managed policy attached to the user that grants access to objects in
+// bucket: ListAttachedUserPolicies, then GetPolicy and GetPolicyVersion per attached policy until one does.
+func (c *Converger) grantingPolicy(ctx context.Context, userName, bucket string) (granting, bool, error) {
 	attached, err := c.d.IAM.ListAttachedUserPolicies(ctx, userName)
 	if err != nil {
-		return stepErr("listing policies attached to IAM user", quote(userName), err)
+		return granting{}, false, stepErr("listing policies attached to IAM user", quote(userName), err)
 	}
 	for _, arn := range attached {
 		p, err := c.d.IAM.GetPolicy(ctx, arn)
 		if err != nil {
-			return stepErr("reading IAM policy", quote(arn), err)
+			return granting{}, false, stepErr("reading IAM policy", quote(arn), err)
 		}
 		v, err := c.d.IAM.GetPolicyVersion(ctx, arn, p.DefaultVersionID)
 		if err != nil {
-			return stepErr("reading IAM policy", quote(arn), err)
+			return granting{}, false, stepErr("reading IAM policy", quote(arn), err)
 		}
 		d, found, err := policy.Discover(v.Document, bucket)
 		if err != nil || !found {
 			continue
 		}
-		spec.PolicyName, spec.Prefix, spec.KMSKeyARN = p.Name, d.Prefix, d.KMSKeyARN
-		st.PolicyARN, st.PolicyAttached, st.PolicyVersionID = arn, true, v.ID
-		st.PolicyJSON = displayPolicy(v.Document)
-		return nil
+		p.ARN = arn
+		return granting{policy: p, version: v, discovered: d}, true, nil
 	}
-	return fmt.Errorf("no managed policy attached to IAM user %q grants access to objects in bucket %q: attach the connection's policy to the user (aws iam attach-user-policy) and import again", userName, bucket)
+	return granting{}, false, nil
 }
 
 func (c *Converger) findCredential(ctx context.Context, ref string) (*ica.StorageCredential, error) {

@@ -9,7 +9,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/providervalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -42,6 +44,8 @@ type ProviderData struct {
 var (
 	_ provider.Provider                     = (*icaProvider)(nil)
 	_ provider.ProviderWithConfigValidators = (*icaProvider)(nil)
+	_ provider.ProviderWithListResources    = (*icaProvider)(nil)
+	_ provider.ProviderWithActions          = (*icaProvider)(nil)
 )
 
 type icaProvider struct {
@@ -281,6 +285,8 @@ func (p *icaProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	data := &ProviderData{ICA: client, AWS: awsapi.New(settings)}
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 // fromConfigOrEnv returns the configured value, else the environment variable's, and where it came from.
@@ -330,5 +336,21 @@ func (p *icaProvider) DataSources(context.Context) []func() datasource.DataSourc
 		NewRegionsDataSource,
 		NewRegionDataSource,
 		NewS3PolicyDocumentDataSource,
+	}
+}
+
+// ListResources are for terraform query (Terraform >= 1.14): list_resources.go.
+func (p *icaProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewSecretCredentialList,
+		NewStorageConfigurationList,
+		NewS3ConnectionList,
+	}
+}
+
+// Actions need Terraform >= 1.14.
+func (p *icaProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewStorageConfigurationValidateAction,
 	}
 }

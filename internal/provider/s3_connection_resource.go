@@ -458,6 +458,16 @@ func (r *s3ConnectionResource) ImportState(ctx context.Context, req resource.Imp
 		addConnectionError(&resp.Diagnostics, "import", err)
 		return
 	}
+	m, diags := importedModel(ctx, im)
+	resp.Diagnostics.Append(diags...)
+	if im.State.PolicyVersionID != "" {
+		resp.Diagnostics.Append(setPolicyVersion(ctx, resp.Private, im.State.PolicyVersionID)...)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// importedModel is the state of an imported (or discovered) connection.
+func importedModel(ctx context.Context, im connection.Imported) (s3ConnectionModel, diag.Diagnostics) {
 	s := im.Spec
 	m := s3ConnectionModel{
 		Bucket:          types.StringValue(s.Bucket),
@@ -476,11 +486,7 @@ func (r *s3ConnectionResource) ImportState(ctx context.Context, req resource.Imp
 		PolicyJSON:      types.StringNull(),
 	}
 	origins, diags := types.ListValueFrom(ctx, types.StringType, s.CORSOrigins)
-	resp.Diagnostics.Append(diags...)
 	m.CORSAllowedOrigins = origins
 	m.setObserved(im.State)
-	if im.State.PolicyVersionID != "" {
-		resp.Diagnostics.Append(setPolicyVersion(ctx, resp.Private, im.State.PolicyVersionID)...)
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	return m, diags
 }
