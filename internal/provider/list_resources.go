@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
@@ -230,7 +231,7 @@ func (l *storageConfigurationList) listedConfiguration(ctx context.Context, sc *
 		Prefix: types.StringNull(), SSEAlgorithm: types.StringNull(), SSEKMSKeyARN: types.StringNull(),
 		Shared: types.BoolValue(false), RevalidateTrigger: types.StringNull(), WaitForOK: types.BoolValue(true),
 	}
-	m.Timeouts.Object = types.ObjectNull(timeoutAttrTypes)
+	m.Timeouts.Object = types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType})
 	applyICA(m, sc.StorageConfiguration, details)
 	return m
 }
