@@ -26,8 +26,9 @@ type Feature struct {
 }
 
 var (
-	// FeatureIdentity is resource identity (identity in import blocks, identity import in tests).
-	FeatureIdentity = Feature{Name: "resource identity", MinTerraform: "1.12.0"}
+	// FeatureIdentity is resource identity (identity in import blocks, identity import in tests). OpenTofu
+	// 1.12.6 passes this provider's identity tests; earlier OpenTofu releases are not tested.
+	FeatureIdentity = Feature{Name: "resource identity", MinTerraform: "1.12.0", MinOpenTofu: "1.12.0"}
 	// FeatureQuery is list resources and `terraform query`.
 	FeatureQuery = Feature{Name: "list resources (terraform query)", MinTerraform: "1.14.0"}
 	// FeatureActions is provider actions (`action` blocks, -invoke, action_trigger).
@@ -108,18 +109,22 @@ func (b Binary) Has(f Feature) (bool, string) {
 	return true, ""
 }
 
-// parseBinaryVersion reads the first line of `terraform version`: "Terraform v1.15.9" or "OpenTofu v1.12.6".
+// parseBinaryVersion reads the output of `terraform version`: its line "Terraform v1.15.9" or
+// "OpenTofu v1.12.6". Warnings (e.g. about a missing CLI configuration file) may come before it on stdout.
 func parseBinaryVersion(out []byte) (Binary, error) {
-	line, _, _ := bufio.NewReader(bytes.NewReader(out)).ReadLine()
-	fields := strings.Fields(string(line))
-	if len(fields) < 2 || (fields[0] != "Terraform" && fields[0] != "OpenTofu") {
-		return Binary{}, fmt.Errorf("unexpected first line of `terraform version`: %q", line)
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 || (fields[0] != "Terraform" && fields[0] != "OpenTofu") || !strings.HasPrefix(fields[1], "v") {
+			continue
+		}
+		v, err := ParseVersion(fields[1])
+		if err != nil {
+			return Binary{}, fmt.Errorf("unexpected version in %q: %w", sc.Text(), err)
+		}
+		return Binary{OpenTofu: fields[0] == "OpenTofu", Version: v}, nil
 	}
-	v, err := ParseVersion(fields[1])
-	if err != nil {
-		return Binary{}, fmt.Errorf("unexpected version in %q: %w", line, err)
-	}
-	return Binary{OpenTofu: fields[0] == "OpenTofu", Version: v}, nil
+	return Binary{}, fmt.Errorf("no \"Terraform vX.Y.Z\" or \"OpenTofu vX.Y.Z\" line in the output of `terraform version`: %q", out)
 }
 
 var binaryCache sync.Map // path → binaryResult

@@ -14,6 +14,8 @@ func TestParseBinaryVersion(t *testing.T) {
 		{out: "Terraform v1.15.9\non linux_amd64\n", want: "1.15.9"},
 		{out: "OpenTofu v1.12.6\non linux_amd64", want: "1.12.6", tofu: true},
 		{out: "Terraform v1.14.0-beta2", want: "1.14.0"},
+		// OpenTofu puts a warning about a missing CLI configuration file on stdout, before the version.
+		{out: "\nWarning: Unable to open CLI configuration file\n\nThe CLI configuration file at \"/root/.terraformrc\" does not exist.\nOpenTofu v1.12.6-dev\non linux_amd64\n", want: "1.12.6", tofu: true},
 	} {
 		b, err := parseBinaryVersion([]byte(tc.out))
 		if err != nil {
@@ -43,6 +45,8 @@ func TestBinaryHas(t *testing.T) {
 		{binary: "Terraform v1.15.9", feature: FeatureActions, want: true},
 		{binary: "Terraform v2.0.0", feature: FeatureQuery, want: true},
 		{binary: "OpenTofu v1.12.6", feature: FeatureActions, why: "actions needs Terraform >= 1.14.0; OpenTofu 1.12.6 does not have it"},
+		{binary: "OpenTofu v1.12.6", feature: FeatureIdentity, want: true},
+		{binary: "OpenTofu v1.11.2", feature: FeatureIdentity, why: "resource identity needs OpenTofu >= 1.12.0; this is OpenTofu 1.11.2"},
 	} {
 		b, err := parseBinaryVersion([]byte(tc.binary))
 		if err != nil {
