@@ -19,10 +19,11 @@ import (
 // Protocol-level tests of the list resources and the action: the provider server is called the way
 // Terraform >= 1.14 calls it (tfprotov6), with no Terraform binary, against the in-process ICA emulator.
 
-// fullServer is what the framework's server implements for Terraform >= 1.14.
+// fullServer is the part of the framework's server that Terraform >= 1.14 calls for list resources and actions.
 type fullServer interface {
-	tfprotov6.ProviderServerWithListResource
-	tfprotov6.ProviderServerWithActions
+	tfprotov6.ProviderServer
+	ListResource(context.Context, *tfprotov6.ListResourceRequest) (*tfprotov6.ListResourceServerStream, error)
+	InvokeAction(context.Context, *tfprotov6.InvokeActionRequest) (*tfprotov6.InvokeActionServerStream, error)
 }
 
 type protoServer struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,8 +106,8 @@ func (c *CLI) Run(args ...string) (string, int) {
 	}
 	code := 0
 	if err != nil {
-		exit, ok := err.(*exec.ExitError)
-		if !ok {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
 			c.t.Fatalf("running terraform %s: %v", strings.Join(args, " "), err)
 		}
 		code = exit.ExitCode()
