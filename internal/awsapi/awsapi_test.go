@@ -11,10 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/awsapi"
 	"github.com/ica-tf/terraform-provider-ica/internal/connection"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
 func TestMain(m *testing.M) { acctest.Main(m) }
@@ -69,7 +69,7 @@ func TestS3RegionRoutingAndCORS(t *testing.T) {
 		t.Fatalf("missing bucket: want ErrNotFound, got %v", err)
 	}
 
-	rules, err := a.BucketCORS(ctx, eu)
+	rules, err := a.BucketCORS(ctx, "eu-west-1", eu)
 	if err != nil || rules != nil {
 		t.Fatalf("bucket without CORS: %v %v", rules, err)
 	}
@@ -79,10 +79,10 @@ func TestS3RegionRoutingAndCORS(t *testing.T) {
 		{AllowedMethods: []string{"PUT"}, AllowedOrigins: []string{"*"}},
 		policy.ICARule("ica-tf-x", nil),
 	}
-	if err := a.PutBucketCORS(ctx, eu, want); err != nil {
+	if err := a.PutBucketCORS(ctx, "eu-west-1", eu, want); err != nil {
 		t.Fatal(err)
 	}
-	got, err := a.BucketCORS(ctx, eu)
+	got, err := a.BucketCORS(ctx, "eu-west-1", eu)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,20 +92,20 @@ func TestS3RegionRoutingAndCORS(t *testing.T) {
 			t.Fatalf("rule %d not read back as written:\n got %+v\nwant %+v", i, got[i], want[i])
 		}
 	}
-	if err := a.PutBucketCORS(ctx, eu, nil); err != nil {
+	if err := a.PutBucketCORS(ctx, "eu-west-1", eu, nil); err != nil {
 		t.Fatal(err)
 	}
-	if rules, err := a.BucketCORS(ctx, eu); err != nil || rules != nil {
+	if rules, err := a.BucketCORS(ctx, "eu-west-1", eu); err != nil || rules != nil {
 		t.Fatalf("an empty rule list must delete the configuration: %v %v", rules, err)
 	}
 	if _, err := m.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(us),
 		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusSuspended}}); err != nil {
 		t.Fatal(err)
 	}
-	if v, err := a.BucketVersioned(ctx, us); err != nil || !v {
+	if v, err := a.BucketVersioned(ctx, "us-east-1", us); err != nil || !v {
 		t.Fatalf("a suspended bucket counts as versioned: %v %v", v, err)
 	}
-	if v, err := a.BucketVersioned(ctx, eu); err != nil || v {
+	if v, err := a.BucketVersioned(ctx, "eu-west-1", eu); err != nil || v {
 		t.Fatalf("a never-versioned bucket: %v %v", v, err)
 	}
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-	"golang.org/x/sync/singleflight"
 )
 
 // DefaultRegion is used when neither the aws block nor the standard chain names a region.
@@ -36,17 +35,15 @@ type Clients struct {
 	cfg  aws.Config
 	err  error
 
-	mu       sync.Mutex
-	s3       map[string]*s3.Client // by region
-	iam      *iam.Client
-	sts      *sts.Client
-	regions  map[string]string // bucket → region
-	regionSF singleflight.Group
+	mu  sync.Mutex
+	s3  map[string]*s3.Client // by region
+	iam *iam.Client
+	sts *sts.Client
 }
 
 // New returns lazily configured clients; safe for concurrent use.
 func New(s Settings) *Clients {
-	return &Clients{settings: s, s3: map[string]*s3.Client{}, regions: map[string]string{}}
+	return &Clients{settings: s, s3: map[string]*s3.Client{}}
 }
 
 // Config loads the AWS configuration once: the standard chain with the aws block's overrides.

@@ -11,7 +11,8 @@ import (
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
 )
 
-// S3 implements connection.S3 with every call sent to the bucket's own region.
+// S3 implements connection.S3 with every call sent to the bucket's own region, which the caller passes
+// (the converger's bucket cache is the one place that remembers it).
 type S3 struct{ c *Clients }
 
 var _ connection.S3 = S3{}
@@ -19,53 +20,29 @@ var _ connection.S3 = S3{}
 // S3Adapter returns the connection.S3 implementation.
 func (c *Clients) S3Adapter() S3 { return S3{c} }
 
-// BucketRegion finds the bucket's region once per provider instance (GetBucketLocation works from any
-// region; an empty constraint means us-east-1 and the legacy "EU" means eu-west-1).
+// BucketRegion asks S3 for the bucket's region (GetBucketLocation works from any region; an empty
+// constraint means us-east-1 and the legacy "EU" means eu-west-1).
 func (a S3) BucketRegion(ctx context.Context, bucket string) (string, error) {
-	c := a.c
-	c.mu.Lock()
-	r, ok := c.regions[bucket]
-	c.mu.Unlock()
-	if ok {
-		return r, nil
-	}
-	v, err, _ := c.regionSF.Do(bucket, func() (any, error) {
-		cl, err := c.S3(ctx, "")
-		if err != nil {
-			return "", err
-		}
-		out, err := cl.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
-		if err != nil {
-			return "", mapErr(err)
-		}
-		region := string(out.LocationConstraint)
-		switch region {
-		case "":
-			region = "us-east-1"
-		case "EU":
-			region = "eu-west-1"
-		}
-		c.mu.Lock()
-		c.regions[bucket] = region
-		c.mu.Unlock()
-		return region, nil
-	})
+	cl, err := a.c.S3(ctx, "")
 	if err != nil {
 		return "", err
 	}
-	return v.(string), nil
-}
-
-func (a S3) client(ctx context.Context, bucket string) (*s3.Client, error) {
-	region, err := a.BucketRegion(ctx, bucket)
+	out, err := cl.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(bucket)})
 	if err != nil {
-		return nil, err
+		return "", mapErr(err)
 	}
-	return a.c.S3(ctx, region)
+	switch region := string(out.LocationConstraint); region {
+	case "":
+		return "us-east-1", nil
+	case "EU":
+		return "eu-west-1", nil
+	default:
+		return region, nil
+	}
 }
 
-func (a S3) BucketVersioned(ctx context.Context, bucket string) (bool, error) {
-	cl, err := a.client(ctx, bucket)
+func (a S3) BucketVersioned(ctx context.Context, region, bucket string) (bool, error) {
+	cl, err := a.c.S3(ctx, region)
 	if err != nil {
 		return false, err
 	}
@@ -76,8 +53,8 @@ func (a S3) BucketVersioned(ctx context.Context, bucket string) (bool, error) {
 	return out.Status == s3types.BucketVersioningStatusEnabled || out.Status == s3types.BucketVersioningStatusSuspended, nil
 }
 
-func (a S3) BucketCORS(ctx context.Context, bucket string) ([]policy.CORSRule, error) {
-	cl, err := a.client(ctx, bucket)
+func (a S3) BucketCORS(ctx context.Context, region, bucket string) ([]policy.CORSRule, error) {
+	cl, err := a.c.S3(ctx, region)
 	if err != nil {
 		return nil, err
 	}
@@ -102,8 +79,8 @@ func (a S3) BucketCORS(ctx context.Context, bucket string) ([]policy.CORSRule, e
 	return rules, nil
 }
 
-func (a S3) PutBucketCORS(ctx context.Context, bucket string, rules []policy.CORSRule) error {
-	cl, err := a.client(ctx, bucket)
+func (a S3) PutBucketCORS(ctx context.Context, region, bucket string, rules []policy.CORSRule) error {
+	cl, err := a.c.S3(ctx, region)
 	if err != nil {
 		return err
 	}

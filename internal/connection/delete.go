@@ -3,7 +3,6 @@ package connection
 import (
 	"context"
 	"errors"
-	"sync"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
 )
@@ -12,16 +11,7 @@ import (
 // the attachment, the user, every version of the policy and the policy. Parts already gone are fine.
 // The ICA credential is left alone: ICA has no delete API (the caller warns about it).
 func (c *Converger) Delete(ctx context.Context, spec Spec, prior State) error {
-	var corsErr error
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		corsErr = c.deleteCORS(ctx, spec, prior)
-	}()
-	iamErr := c.deleteIAM(ctx, spec, prior)
-	wg.Wait()
-	return errors.Join(corsErr, iamErr)
+	return parallel(func() error { return c.deleteCORS(ctx, spec, prior) }, func() error { return c.deleteIAM(ctx, spec, prior) })
 }
 
 func (c *Converger) deleteCORS(ctx context.Context, spec Spec, prior State) error {
@@ -79,30 +69,27 @@ func (c *Converger) userIsMine(ctx context.Context, spec Spec, prior State) (boo
 	if err != nil {
 		return false, stepErr("reading IAM user", quote(spec.UserName), err)
 	}
-	return isOurs(u.Tags, spec.Bucket) && u.Tags[TagCredential] == spec.CredentialName, nil
+	return userIsThisConnections(u, spec), nil
 }
 
 func (c *Converger) deleteUser(ctx context.Context, name string, prior State) error {
-	var keyErr, detachErr error
-	var wg sync.WaitGroup
-	if prior.AccessKeyID != "" {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			keyErr = c.deleteKey(ctx, name, prior.AccessKeyID)
-		}()
-	}
-	if prior.PolicyARN != "" {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := c.d.IAM.DetachUserPolicy(ctx, name, prior.PolicyARN); err != nil && !errors.Is(err, ErrNotFound) {
-				detachErr = stepErr("detaching policy "+quote(prior.PolicyARN)+" from IAM user", quote(name), err)
+	if err := parallel(
+		func() error {
+			if prior.AccessKeyID == "" {
+				return nil
 			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(keyErr, detachErr); err != nil {
+			return c.deleteKey(ctx, name, prior.AccessKeyID)
+		},
+		func() error {
+			if prior.PolicyARN == "" {
+				return nil
+			}
+			if err := c.d.IAM.DetachUserPolicy(ctx, name, prior.PolicyARN); err != nil && !errors.Is(err, ErrNotFound) {
+				return stepErr("detaching policy "+quote(prior.PolicyARN)+" from IAM user", quote(name), err)
+			}
+			return nil
+		},
+	); err != nil {
 		return err
 	}
 	err := c.d.IAM.DeleteUser(ctx, name)
@@ -124,17 +111,11 @@ func (c *Converger) deleteUser(ctx context.Context, name string, prior State) er
 		// Something else holds the user (a policy attached outside Terraform, a login profile): say so.
 		return stepErr("deleting IAM user", quote(name), err)
 	}
-	errs := make([]error, len(keys))
-	var g sync.WaitGroup
+	deletes := make([]func() error, len(keys))
 	for i, k := range keys {
-		g.Add(1)
-		go func() {
-			defer g.Done()
-			errs[i] = c.deleteKey(ctx, name, k.ID)
-		}()
+		deletes[i] = func() error { return c.deleteKey(ctx, name, k.ID) }
 	}
-	g.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := parallel(deletes...); err != nil {
 		return err
 	}
 	if err := c.d.IAM.DeleteUser(ctx, name); err != nil && !errors.Is(err, ErrNotFound) {

@@ -120,6 +120,11 @@ func (w *world) id(prefix string) string {
 }
 
 func notFound(what string) error { return fmt.Errorf("%s: %w", what, ErrNotFound) }
+
+// wrongRegion is S3's answer to a call sent to another region than the bucket's (a PermanentRedirect).
+func wrongRegion(bucket, region string) error {
+	return fmt.Errorf("bucket %s is not in %q: S3 answers PermanentRedirect", bucket, region)
+}
 func conflict(what string) error { return fmt.Errorf("%s: %w", what, ErrAlreadyExists) }
 func cloneMap(m map[string]string) map[string]string {
 	out := map[string]string{}
@@ -144,7 +149,7 @@ func (w *world) BucketRegion(ctx context.Context, bucket string) (string, error)
 	return b.region, nil
 }
 
-func (w *world) BucketVersioned(ctx context.Context, bucket string) (bool, error) {
+func (w *world) BucketVersioned(ctx context.Context, region, bucket string) (bool, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.call("BucketVersioned"); err != nil {
@@ -154,10 +159,13 @@ func (w *world) BucketVersioned(ctx context.Context, bucket string) (bool, error
 	if !ok {
 		return false, notFound("bucket " + bucket)
 	}
+	if region != b.region {
+		return false, wrongRegion(bucket, region)
+	}
 	return b.versioned, nil
 }
 
-func (w *world) BucketCORS(ctx context.Context, bucket string) ([]policy.CORSRule, error) {
+func (w *world) BucketCORS(ctx context.Context, region, bucket string) ([]policy.CORSRule, error) {
 	w.mu.Lock()
 	if err := w.call("BucketCORS"); err != nil {
 		w.mu.Unlock()
@@ -167,6 +175,10 @@ func (w *world) BucketCORS(ctx context.Context, bucket string) ([]policy.CORSRul
 	if !ok {
 		w.mu.Unlock()
 		return nil, notFound("bucket " + bucket)
+	}
+	if region != b.region {
+		w.mu.Unlock()
+		return nil, wrongRegion(bucket, region)
 	}
 	rules := copyRules(b.cors)
 	d := w.corsDelay
@@ -178,7 +190,7 @@ func (w *world) BucketCORS(ctx context.Context, bucket string) ([]policy.CORSRul
 	return rules, nil
 }
 
-func (w *world) PutBucketCORS(ctx context.Context, bucket string, rules []policy.CORSRule) error {
+func (w *world) PutBucketCORS(ctx context.Context, region, bucket string, rules []policy.CORSRule) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.call("PutBucketCORS"); err != nil {
@@ -187,6 +199,9 @@ func (w *world) PutBucketCORS(ctx context.Context, bucket string, rules []policy
 	b, ok := w.buckets[bucket]
 	if !ok {
 		return notFound("bucket " + bucket)
+	}
+	if region != b.region {
+		return wrongRegion(bucket, region)
 	}
 	b.cors = copyRules(rules)
 	return nil

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/naming"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
 )
 
@@ -46,7 +49,7 @@ func (c *Converger) Import(ctx context.Context, bucket, userName, credential str
 	}
 	st.UserARN, spec.Path = user.ARN, user.Path
 	spec.Tags = userTags(user.Tags)
-	st.Tags = copyTags(spec.Tags)
+	st.Tags = maps.Clone(spec.Tags)
 
 	if err := c.importPolicy(ctx, im.Spec.Bucket, userName, spec, st); err != nil {
 		return im, err
@@ -82,7 +85,7 @@ func (c *Converger) Import(ctx context.Context, bucket, userName, credential str
 	if err != nil {
 		return im, stepErr("reading CORS configuration of bucket", quote(bucket), err)
 	}
-	spec.CORSRuleID = DefaultCORSRuleID(userName)
+	spec.CORSRuleID = naming.DefaultCORSRuleID(userName)
 	if i := findImportedRule(rules, spec.CORSRuleID); i >= 0 {
 		r := rules[i]
 		spec.ManageCORS = true
@@ -169,7 +172,7 @@ func findImportedRule(rules []policy.CORSRule, id string) int {
 	}
 	candidate := -1
 	for i, r := range rules {
-		if !contains(r.AllowedOrigins, policy.DefaultOrigin) {
+		if !slices.Contains(r.AllowedOrigins, policy.DefaultOrigin) {
 			continue
 		}
 		if policy.SameContent(r, policy.ICARule(r.ID, r.AllowedOrigins)) {

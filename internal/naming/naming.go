@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 )
 
 // MaxPrefixLength keeps the prefix well inside S3's 1024-byte key limit, leaving room for file names.
@@ -146,6 +148,34 @@ func ValidateAccessKeyID(s string) error {
 	}
 	return nil
 }
+
+// accountIDRe is an AWS account ID: twelve digits.
+var accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
+
+// ValidateKMSKeyARN checks that s is the ARN of a KMS key or alias (arn:PARTITION:kms:REGION:ACCOUNT:key/ID
+// or alias/NAME); with region set, also that the key is in region (SSE-KMS needs a key in the bucket's
+// region).
+func ValidateKMSKeyARN(s, region string) error {
+	a, err := arn.Parse(s)
+	name, typed := strings.CutPrefix(a.Resource, "key/")
+	if !typed {
+		name, typed = strings.CutPrefix(a.Resource, "alias/")
+	}
+	if err != nil || !strings.HasPrefix(a.Partition, "aws") || a.Service != "kms" || a.Region == "" ||
+		!accountIDRe.MatchString(a.AccountID) || !typed || name == "" {
+		return fmt.Errorf("%q is not a KMS key ARN: use the full ARN of the key or alias, e.g. "+
+			"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", s)
+	}
+	if region != "" && a.Region != region {
+		return fmt.Errorf("KMS key %q is in %s but the bucket is in %s: SSE-KMS needs a key in the bucket's region; use a key in %s",
+			s, a.Region, region, region)
+	}
+	return nil
+}
+
+// DefaultCORSRuleID is the ID of the CORS rule a connection creates: derived from the IAM user name,
+// which is unique per connection, so a re-run after an interrupted create finds its own rule.
+func DefaultCORSRuleID(iamUserName string) string { return "ica-tf-" + iamUserName }
 
 // DefaultIAMUserName derives the IAM user name for a bucket and prefix: "ica-BUCKET[-PREFIX]", shortened
 // with a hash when it is too long or when characters had to be replaced, so distinct prefixes never

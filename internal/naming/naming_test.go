@@ -180,3 +180,31 @@ func TestValidateIAMTags(t *testing.T) {
 		t.Error("';' must be refused")
 	}
 }
+
+func TestValidateKMSKeyARN(t *testing.T) {
+	for _, ok := range []string{
+		"arn:aws:kms:eu-central-1:123456789012:key/abc",
+		"arn:aws-us-gov:kms:us-gov-west-1:123456789012:alias/x",
+		"arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+	} {
+		if err := ValidateKMSKeyARN(ok, ""); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{
+		"", "key/abc", "alias/x", "my-key", "arn:aws:s3:::x", "arn:aws:kms:us-east-1:1:key/x",
+		"arn:aws:kms:us-east-1:123456789012:thing/x", "arn:aws:kms::123456789012:key/x",
+		"arn:aws:kms:us-east-1:123456789012:key/", "arn:other:kms:us-east-1:123456789012:key/x",
+	} {
+		if err := ValidateKMSKeyARN(bad, ""); err == nil || !strings.Contains(err.Error(), "is not a KMS key ARN") {
+			t.Errorf("%q: got %v, want a refusal", bad, err)
+		}
+	}
+	err := ValidateKMSKeyARN("arn:aws:kms:eu-west-1:123456789012:key/abc", "us-east-1")
+	if err == nil || !strings.Contains(err.Error(), "is in eu-west-1 but the bucket is in us-east-1") {
+		t.Fatalf("want the region mismatch named, got %v", err)
+	}
+	if err := ValidateKMSKeyARN("arn:aws:kms:eu-west-1:123456789012:key/abc", "eu-west-1"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -110,7 +110,7 @@ func (m *s3ConnectionModel) spec(ctx context.Context, rotate bool) (connection.S
 	if !m.CORSRuleID.IsNull() && !m.CORSRuleID.IsUnknown() {
 		s.CORSRuleID = m.CORSRuleID.ValueString()
 	} else {
-		s.CORSRuleID = connection.DefaultCORSRuleID(s.UserName)
+		s.CORSRuleID = naming.DefaultCORSRuleID(s.UserName)
 	}
 	return s, diags
 }

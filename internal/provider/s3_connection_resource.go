@@ -152,7 +152,7 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 	case !creating && !state.CORSRuleID.IsNull() && state.ManageCORS.ValueBool():
 		plan.CORSRuleID = state.CORSRuleID
 	case known(plan.IAMUserName):
-		plan.CORSRuleID = types.StringValue(connection.DefaultCORSRuleID(plan.IAMUserName.ValueString()))
+		plan.CORSRuleID = types.StringValue(naming.DefaultCORSRuleID(plan.IAMUserName.ValueString()))
 	default:
 		plan.CORSRuleID = types.StringUnknown()
 	}
@@ -226,7 +226,7 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 		}
 	}
 	if known(plan.KMSKeyARN) {
-		if err := connection.CheckKMSKeyARN(plan.KMSKeyARN.ValueString(), region); err != nil {
+		if err := naming.ValidateKMSKeyARN(plan.KMSKeyARN.ValueString(), region); err != nil {
 			resp.Diagnostics.AddAttributeError(pathKMSKeyARN, "KMS key in the wrong region", err.Error())
 			return
 		}

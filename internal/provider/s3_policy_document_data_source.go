@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/connection"
 	"github.com/ica-tf/terraform-provider-ica/internal/naming"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
 )
@@ -88,7 +87,7 @@ func (d *s3PolicyDocumentDataSource) Read(ctx context.Context, req datasource.Re
 		return
 	}
 	if arn := m.KMSKeyARN.ValueString(); arn != "" {
-		if err := connection.CheckKMSKeyARN(arn, ""); err != nil {
+		if err := naming.ValidateKMSKeyARN(arn, ""); err != nil {
 			resp.Diagnostics.AddAttributeError(pathKMSKeyARN, "Invalid KMS key ARN", err.Error())
 			return
 		}

@@ -61,10 +61,7 @@ func prefixValidator() validator.String {
 	})
 }
 
-var (
-	uuidPattern   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	kmsKeyPattern = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+$`)
-)
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 func uuidValidator(what string) validator.String {
 	return stringFuncValidator(what+" (a UUID)", func(s string) error {
@@ -77,13 +74,7 @@ func uuidValidator(what string) validator.String {
 }
 
 func kmsKeyARNValidator() validator.String {
-	return stringFuncValidator("a KMS key ARN", func(s string) error {
-		if !kmsKeyPattern.MatchString(s) {
-			return fmt.Errorf("%q is not a KMS key ARN. Use the full ARN, e.g. "+
-				"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", s)
-		}
-		return nil
-	})
+	return stringFuncValidator("a KMS key ARN", func(s string) error { return naming.ValidateKMSKeyARN(s, "") })
 }
 
 // secretValidator applies ICA's rules for secret access keys (1..100 characters, no '=' or ',') without

@@ -1,12 +1,3 @@
-// Package connection converges one ICA S3 connection: the CORS rule on the bucket, the IAM policy, the
-// IAM user with the policy attached, its access key, and the ICA storage credential holding that key.
-//
-// Desired state comes from the configuration (Spec), observed state from small interfaces (S3, IAM, a
-// key prober, ICA credentials) that internal/awsapi and *ica.Client implement; the steps between them
-// are derived by plain Go and executed with independent chains in parallel (the CORS rule alongside the
-// IAM chain). Create, update, drift repair and import all go through Observe + Apply. Progress is
-// recorded in State as each step succeeds, so a failure returns what exists for the caller to save and
-// the next apply continues from there.
 package connection
 
 import (
@@ -30,15 +21,17 @@ var ErrAlreadyExists = errors.New("already exists")
 // or has non-default versions).
 var ErrDeleteConflict = errors.New("delete conflict")
 
-// S3 is the bucket side. Implementations route each call to the bucket's own region.
+// S3 is the bucket side. BucketRegion is asked once per bucket and process (the converger caches it) and
+// every other call is told the bucket's region, so implementations route it there without a cache of
+// their own.
 type S3 interface {
 	BucketRegion(ctx context.Context, bucket string) (string, error)
 	// BucketVersioned is true when versioning is Enabled or Suspended.
-	BucketVersioned(ctx context.Context, bucket string) (bool, error)
+	BucketVersioned(ctx context.Context, region, bucket string) (bool, error)
 	// BucketCORS returns the bucket's rules; a bucket without CORS configuration returns nil, nil.
-	BucketCORS(ctx context.Context, bucket string) ([]policy.CORSRule, error)
+	BucketCORS(ctx context.Context, region, bucket string) ([]policy.CORSRule, error)
 	// PutBucketCORS replaces the configuration; an empty list deletes it.
-	PutBucketCORS(ctx context.Context, bucket string, rules []policy.CORSRule) error
+	PutBucketCORS(ctx context.Context, region, bucket string, rules []policy.CORSRule) error
 }
 
 type User struct {

@@ -4,19 +4,20 @@ import (
 	"context"
 	"sync"
 
-	"golang.org/x/sync/singleflight"
-
-	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
+	"github.com/ica-tf/terraform-provider-ica/internal/wait"
 )
 
 // bucketCache shares bucket-level reads (region, versioning, CORS) between every connection of one
 // provider process: Terraform refreshes many connections on the same bucket concurrently, and each read
-// would otherwise repeat per connection. Concurrent misses collapse into one call (singleflight); our own
-// CORS writes replace the cached rules with a re-read.
+// would otherwise repeat per connection. It is the provider's only bucket-region cache: the S3 adapter is
+// told the region with every call. Concurrent misses collapse into one call that no single caller's
+// cancellation ends (wait.Shared); our own CORS writes replace the cached rules with a re-read.
 type bucketCache struct {
-	s3    S3
-	group singleflight.Group
+	s3        S3
+	regions   wait.Shared[string]
+	versions  wait.Shared[bool]
+	corsReads wait.Shared[[]policy.CORSRule]
 
 	mu        sync.Mutex
 	region    map[string]string
@@ -44,7 +45,7 @@ func (c *bucketCache) Region(ctx context.Context, bucket string) (string, error)
 	if ok {
 		return r, nil
 	}
-	v, err, _ := c.group.Do("region/"+bucket, func() (any, error) {
+	return c.regions.Do(ctx, bucket, func(ctx context.Context) (string, error) {
 		r, err := c.s3.BucketRegion(ctx, bucket)
 		if err == nil {
 			c.mu.Lock()
@@ -53,10 +54,6 @@ func (c *bucketCache) Region(ctx context.Context, bucket string) (string, error)
 		}
 		return r, err
 	})
-	if err != nil {
-		return "", err
-	}
-	return v.(string), nil
 }
 
 func (c *bucketCache) Versioned(ctx context.Context, bucket string) (bool, error) {
@@ -66,8 +63,12 @@ func (c *bucketCache) Versioned(ctx context.Context, bucket string) (bool, error
 	if ok {
 		return r, nil
 	}
-	v, err, _ := c.group.Do("versioning/"+bucket, func() (any, error) {
-		r, err := c.s3.BucketVersioned(ctx, bucket)
+	region, err := c.Region(ctx, bucket)
+	if err != nil {
+		return false, err
+	}
+	return c.versions.Do(ctx, bucket, func(ctx context.Context) (bool, error) {
+		r, err := c.s3.BucketVersioned(ctx, region, bucket)
 		if err == nil {
 			c.mu.Lock()
 			c.versioned[bucket] = r
@@ -75,10 +76,6 @@ func (c *bucketCache) Versioned(ctx context.Context, bucket string) (bool, error
 		}
 		return r, err
 	})
-	if err != nil {
-		return false, err
-	}
-	return v.(bool), nil
 }
 
 // CORS returns the bucket's rules (a copy: callers may modify it).
@@ -89,15 +86,19 @@ func (c *bucketCache) CORS(ctx context.Context, bucket string) ([]policy.CORSRul
 	if ok {
 		return append([]policy.CORSRule(nil), r...), nil
 	}
-	v, err, _ := c.group.Do("cors/"+bucket, func() (any, error) { return c.readCORS(ctx, bucket) })
+	v, err := c.corsReads.Do(ctx, bucket, func(ctx context.Context) ([]policy.CORSRule, error) { return c.readCORS(ctx, bucket) })
 	if err != nil {
 		return nil, err
 	}
-	return append([]policy.CORSRule(nil), v.([]policy.CORSRule)...), nil
+	return append([]policy.CORSRule(nil), v...), nil
 }
 
 func (c *bucketCache) readCORS(ctx context.Context, bucket string) ([]policy.CORSRule, error) {
-	r, err := c.s3.BucketCORS(ctx, bucket)
+	region, err := c.Region(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.s3.BucketCORS(ctx, region, bucket)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +176,11 @@ func (c *bucketCache) runCORSBatch(ctx context.Context, bucket string, batch []*
 		return
 	}
 	wrote := func(r *corsRequest) bool { return r.wrote }
-	if err := c.s3.PutBucketCORS(ctx, bucket, rules); err != nil {
+	region, err := c.Region(ctx, bucket)
+	if err == nil {
+		err = c.s3.PutBucketCORS(ctx, region, bucket, rules)
+	}
+	if err != nil {
 		c.forgetCORS(bucket)
 		fail(err, wrote)
 		for _, r := range batch {
@@ -209,82 +214,4 @@ func (c *bucketCache) lock(bucket string) *sync.Mutex {
 		c.locks[bucket] = l
 	}
 	return l
-}
-
-// credentialDirectory reads ICA's credential list once per provider process (the list endpoint returns
-// every credential in one call) and keeps it current with our own creations.
-type credentialDirectory struct {
-	ica   Credentials
-	group singleflight.Group
-
-	mu     sync.Mutex
-	loaded bool
-	items  []ica.StorageCredential
-}
-
-func (d *credentialDirectory) list(ctx context.Context) ([]ica.StorageCredential, error) {
-	d.mu.Lock()
-	if d.loaded {
-		items := append([]ica.StorageCredential(nil), d.items...)
-		d.mu.Unlock()
-		return items, nil
-	}
-	d.mu.Unlock()
-	v, err, _ := d.group.Do("list", func() (any, error) {
-		items, err := d.ica.ListStorageCredentials(ctx)
-		if err != nil {
-			return nil, err
-		}
-		d.mu.Lock()
-		d.items, d.loaded = items, true
-		d.mu.Unlock()
-		return items, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return append([]ica.StorageCredential(nil), v.([]ica.StorageCredential)...), nil
-}
-
-// ByID returns the credential with that id, or nil.
-func (d *credentialDirectory) ByID(ctx context.Context, id string) (*ica.StorageCredential, error) {
-	items, err := d.list(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for i := range items {
-		if items[i].ID == id {
-			return &items[i], nil
-		}
-	}
-	return nil, nil
-}
-
-// ByName returns the credential with that name, or nil.
-func (d *credentialDirectory) ByName(ctx context.Context, name string) (*ica.StorageCredential, error) {
-	items, err := d.list(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for i := range items {
-		if items[i].Name == name {
-			return &items[i], nil
-		}
-	}
-	return nil, nil
-}
-
-func (d *credentialDirectory) added(c ica.StorageCredential) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.loaded {
-		d.items = append(d.items, c)
-	}
-}
-
-// forget drops the cached list so the next lookup reads ICA again (after a conflict showed it stale).
-func (d *credentialDirectory) forget() {
-	d.mu.Lock()
-	d.loaded, d.items = false, nil
-	d.mu.Unlock()
 }
