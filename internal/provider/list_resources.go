@@ -28,8 +28,7 @@ var (
 	_ list.ListResourceWithConfigure = (*s3ConnectionList)(nil)
 )
 
-// listBase is what every list resource of this provider shares: the provider data, and the results
-// pushed so far against the Limit Terraform asks for.
+// listBase is what every list resource of this provider shares: the provider data.
 type listBase struct{ data *ProviderData }
 
 func (l *listBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -102,6 +101,43 @@ func (l *listBase) configOf(ctx context.Context, cfg tfsdk.Config, target any, t
 	return true
 }
 
+// listByName is the list of an ICA object kind that ICA lists in one call (fetch): every object whose name
+// the config's exact-name filter lets through, with identity { id }. state gives the resource state, only
+// when Terraform asks for it (nil when it cannot be read, with why in diags).
+func listByName[T any](ctx context.Context, l *listBase, req list.ListRequest, resp *list.ListResultsStream, typeName, what string,
+	fetch func(*ica.Client, context.Context) ([]T, error), key func(*T) (id, name string), state func(*T, *diag.Diagnostics) any) {
+	var f nameFilter
+	if !l.configOf(ctx, req.Config, &f, typeName, resp) {
+		return
+	}
+	all, err := fetch(l.data.ICA, ctx)
+	if err != nil {
+		var diags diag.Diagnostics
+		addICAError(&diags, "list", what, "", err)
+		resp.Results = errorResults(diags)
+		return
+	}
+	resp.Results = func(push func(list.ListResult) bool) {
+		p := &pusher{push: push, limit: req.Limit}
+		for i := range all {
+			id, name := key(&all[i])
+			if !f.matches(name) {
+				continue
+			}
+			var diags diag.Diagnostics
+			var st any
+			if req.IncludeResource {
+				st = state(&all[i], &diags)
+			}
+			r := result(ctx, req, name, map[string]string{"id": id}, st)
+			r.Diagnostics.Append(diags...)
+			if !p.send(r) {
+				return
+			}
+		}
+	}
+}
+
 // --- ica_secret_credential ---------------------------------------------------------------------------------
 
 // NewSecretCredentialList lists ICA storage credentials.
@@ -121,29 +157,9 @@ func (l *secretCredentialList) ListResourceConfigSchema(_ context.Context, _ lis
 }
 
 func (l *secretCredentialList) List(ctx context.Context, req list.ListRequest, resp *list.ListResultsStream) {
-	var f nameFilter
-	if !l.configOf(ctx, req.Config, &f, "ica_secret_credential", resp) {
-		return
-	}
-	all, err := l.data.ICA.ListStorageCredentials(ctx)
-	if err != nil {
-		var diags diag.Diagnostics
-		addICAError(&diags, "list", "storage credentials", "", err)
-		resp.Results = errorResults(diags)
-		return
-	}
-	resp.Results = func(push func(list.ListResult) bool) {
-		p := &pusher{push: push, limit: req.Limit}
-		for i := range all {
-			c := &all[i]
-			if !f.matches(c.Name) {
-				continue
-			}
-			if !p.send(result(ctx, req, c.Name, map[string]string{"id": c.ID}, listedCredential(c))) {
-				return
-			}
-		}
-	}
+	listByName(ctx, &l.listBase, req, resp, "ica_secret_credential", "storage credentials", (*ica.Client).ListStorageCredentials,
+		func(c *ica.StorageCredential) (string, string) { return c.ID, c.Name },
+		func(c *ica.StorageCredential, _ *diag.Diagnostics) any { return listedCredential(c) })
 }
 
 // listedCredential is the state of a listed credential, as an import would make it: no key id (ICA never
@@ -180,36 +196,14 @@ func (l *storageConfigurationList) ListResourceConfigSchema(_ context.Context, _
 }
 
 func (l *storageConfigurationList) List(ctx context.Context, req list.ListRequest, resp *list.ListResultsStream) {
-	var f nameFilter
-	if !l.configOf(ctx, req.Config, &f, "ica_storage_configuration", resp) {
-		return
-	}
-	all, err := l.data.ICA.ListStorageConfigurations(ctx)
-	if err != nil {
-		var diags diag.Diagnostics
-		addICAError(&diags, "list", "storage configurations", "", err)
-		resp.Results = errorResults(diags)
-		return
-	}
-	resp.Results = func(push func(list.ListResult) bool) {
-		p := &pusher{push: push, limit: req.Limit}
-		for i := range all {
-			sc := &all[i]
-			if !f.matches(sc.Name) {
-				continue
+	listByName(ctx, &l.listBase, req, resp, "ica_storage_configuration", "storage configurations", (*ica.Client).ListStorageConfigurations,
+		func(sc *ica.StorageConfigurationWithDetails) (string, string) { return sc.ID, sc.Name },
+		func(sc *ica.StorageConfigurationWithDetails, diags *diag.Diagnostics) any {
+			if m := l.listedConfiguration(ctx, sc, diags); m != nil {
+				return m
 			}
-			var state *storageConfigurationModel
-			var diags diag.Diagnostics
-			if req.IncludeResource {
-				state = l.listedConfiguration(ctx, sc, &diags)
-			}
-			r := result(ctx, req, sc.Name, map[string]string{"id": sc.ID}, state)
-			r.Diagnostics.Append(diags...)
-			if !p.send(r) {
-				return
-			}
-		}
-	}
+			return nil
+		})
 }
 
 // listedConfiguration is the state of a listed configuration, as an import followed by a refresh makes it.
