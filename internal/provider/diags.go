@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/icaobjects"
 )
 
 // addICAError is the one path from an ICA client error to a diagnostic:
@@ -115,4 +116,45 @@ func refuseUnshare(attr string, state, plan types.Bool, kind, name string, diags
 			"unshare it. Set %s = true again; if you unshared it in the ICA UI, remove the resource from state "+
 			"(terraform state rm) and import it again.", attr, kind, name, attr))
 	return true
+}
+
+// addConnectionError is the one path from a converger error to a diagnostic.
+func addConnectionError(diags *diag.Diagnostics, action string, err error) {
+	summary := "Could not " + action + " ICA S3 connection"
+	advice := "Fix the cause above and apply again: the parts already made are recorded in the state and the next apply continues from them."
+	var apiErr *ica.APIError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		advice = "The operation ran out of time; raise the resource's timeouts or apply again (progress so far is recorded)."
+	case errors.As(err, &apiErr) || errors.Is(err, ica.ErrNoCredentials):
+		advice = icaErrorAdvice(err) + " The parts already made are recorded and the next apply continues from them."
+	}
+	diags.AddError(summary, fmt.Sprintf("%s: %s. %s", summary, trimDot(err.Error()), advice))
+}
+
+func trimDot(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == '.' || s[len(s)-1] == ' ') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// addObjectError is the one path from an internal/icaobjects error to a diagnostic: a failed ICA call
+// goes through addICAError, a name that cannot be adopted is an error on the name attribute.
+func addObjectError(diags *diag.Diagnostics, err error) {
+	var call *icaobjects.CallError
+	var ambiguous *icaobjects.AmbiguousNameError
+	var mismatch *icaobjects.MismatchError
+	switch {
+	case errors.As(err, &call):
+		addICAError(diags, call.Action, call.Object, call.Name, call.Err)
+	case errors.As(err, &ambiguous):
+		diags.AddAttributeError(path.Root("name"), "Several ICA "+ambiguous.Kind+" have this name",
+			ambiguous.Error()+", or choose another name.")
+	case errors.As(err, &mismatch):
+		diags.AddAttributeError(path.Root("name"), "An ICA storage configuration with this name already exists",
+			mismatch.Error()+".")
+	default:
+		diags.AddError("ICA request failed", describeICAError(err)+". "+icaErrorAdvice(err))
+	}
 }

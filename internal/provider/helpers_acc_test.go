@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,8 +17,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
 func TestMain(m *testing.M) { acctest.Main(m) }
@@ -121,22 +122,46 @@ var _ statecheck.StateCheck = noSecretInState{}
 
 // noSecretInStateFiles fails when secret appears in any attribute of the shimmed state or in any
 // terraform.tfstate file under the test's working directories (TF_ACC_PERSIST_WORKING_DIR is not needed:
-// the plugin-testing working directory lives under the system temp directory while the test runs).
+// the plugin-testing working directory lives under TF_ACC_TEMP_DIR or the system temp directory while the
+// test runs). It also fails when no state file there holds this state's resources, so that a changed
+// layout cannot make it pass without reading the file.
 func noSecretInStateFiles(secret string) func(*terraform.State) error {
 	return func(s *terraform.State) error {
+		var ids []string
 		for name, rs := range s.RootModule().Resources {
 			for k, v := range rs.Primary.Attributes {
 				if strings.Contains(v, secret) {
 					return fmt.Errorf("%s.%s holds the secret access key", name, k)
 				}
 			}
+			if rs.Primary.ID != "" {
+				ids = append(ids, rs.Primary.ID)
+			}
 		}
-		matches, _ := filepath.Glob(filepath.Join(os.TempDir(), "plugintest*", "*", "terraform.tfstate"))
+		base := os.Getenv("TF_ACC_TEMP_DIR")
+		if base == "" {
+			base = os.TempDir()
+		}
+		matches, err := filepath.Glob(filepath.Join(base, "plugintest*", "*", "terraform.tfstate"))
+		if err != nil {
+			return err
+		}
+		ours := 0
 		for _, f := range matches {
 			b, err := os.ReadFile(f)
-			if err == nil && strings.Contains(string(b), secret) {
+			if err != nil {
+				continue // another test's working directory, removed meanwhile
+			}
+			if strings.Contains(string(b), secret) {
 				return fmt.Errorf("%s holds the secret access key", f)
 			}
+			if len(ids) > 0 && !slices.ContainsFunc(ids, func(id string) bool { return !strings.Contains(string(b), id) }) {
+				ours++
+			}
+		}
+		if ours == 0 {
+			return fmt.Errorf("none of the %d terraform.tfstate files under %s holds this state's resources %q: "+
+				"the state file was not checked", len(matches), base, ids)
 		}
 		return nil
 	}

@@ -249,7 +249,7 @@ func (l *s3ConnectionList) Metadata(_ context.Context, req resource.MetadataRequ
 
 func (l *s3ConnectionList) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
 	resp.Schema = listschema.Schema{
-		Description: "Discovers S3 connections: the IAM users that carry this provider's ownership tags (connections " +
+		MarkdownDescription: "Discovers S3 connections: the IAM users that carry this provider's ownership tags (connections " +
 			"it made, e.g. after a lost state), and, when `bucket` and `credential_name` are both set, an untagged " +
 			"IAM user whose attached managed policy grants that bucket (a connection made by hand). IAM's ListUsers " +
 			"returns no tags, so discovery costs one `iam:ListUsers` call per 100 users of the account and one " +
@@ -262,8 +262,8 @@ func (l *s3ConnectionList) ListResourceConfigSchema(_ context.Context, _ list.Li
 				Description: "Only connections of this bucket.",
 			},
 			"credential_name": listschema.StringAttribute{
-				Optional:    true,
-				Description: "Only connections whose ICA storage credential has this name. With `bucket`, also finds a connection made by hand.",
+				Optional:            true,
+				MarkdownDescription: "Only connections whose ICA storage credential has this name. With `bucket`, also finds a connection made by hand.",
 			},
 			"iam_user_name": listschema.StringAttribute{
 				Optional:    true,
@@ -278,7 +278,7 @@ func (l *s3ConnectionList) List(ctx context.Context, req list.ListRequest, resp 
 	if !l.configOf(ctx, req.Config, &cfg, "ica_s3_connection", resp) {
 		return
 	}
-	conv := convergerFor(l.data)
+	conv := l.data.connections
 	filter := connection.Filter{
 		Bucket: cfg.Bucket.ValueString(), CredentialName: cfg.CredentialName.ValueString(), UserName: cfg.IAMUserName.ValueString(),
 	}

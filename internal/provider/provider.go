@@ -33,14 +33,6 @@ const (
 	EnvTenant      = "ICA_TENANT"
 )
 
-// ProviderData is handed to every resource and data source in Configure.
-type ProviderData struct {
-	// ICA is never nil; without credentials its calls return ica.ErrNoCredentials.
-	ICA *ica.Client
-	// AWS is never nil; it loads the AWS configuration on first use.
-	AWS *awsapi.Clients
-}
-
 var (
 	_ provider.Provider                     = (*icaProvider)(nil)
 	_ provider.ProviderWithConfigValidators = (*icaProvider)(nil)
@@ -104,7 +96,7 @@ func (p *icaProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 		Attributes: map[string]schema.Attribute{
 			"base_url": schema.StringAttribute{
 				Optional: true,
-				Description: "ICA REST API base URL. Default: the environment variable `" + EnvBaseURL + "`, else `" +
+				MarkdownDescription: "ICA REST API base URL. Default: the environment variable `" + EnvBaseURL + "`, else `" +
 					ica.DefaultBaseURL + "`. Plain `http://` is accepted only for loopback hosts (e.g. a local ICA emulator).",
 				Validators: []validator.String{stringFuncValidator(
 					"must be an https:// URL (http:// only for loopback hosts)", ica.ValidateBaseURL)},
@@ -112,23 +104,23 @@ func (p *icaProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			"api_key": schema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,
-				Description: "ICA API key. Default: the environment variable `" + EnvAPIKey + "`. It is traded for a " +
+				MarkdownDescription: "ICA API key. Default: the environment variable `" + EnvAPIKey + "`. It is traded for a " +
 					"short-lived JWT once per provider process; nothing is cached on disk. Conflicts with `access_token`.",
 			},
 			"access_token": schema.StringAttribute{
 				Optional:  true,
 				Sensitive: true,
-				Description: "ICA access token (a JWT), used as is. Default: the environment variable `" + EnvAccessToken +
+				MarkdownDescription: "ICA access token (a JWT), used as is. Default: the environment variable `" + EnvAccessToken +
 					"`. Conflicts with `api_key`.",
 			},
 			"tenant": schema.StringAttribute{
 				Optional: true,
-				Description: "ICA tenant name, sent when trading the API key for a JWT; needed only by users who belong " +
+				MarkdownDescription: "ICA tenant name, sent when trading the API key for a JWT; needed only by users who belong " +
 					"to several tenants. Default: the environment variable `" + EnvTenant + "`.",
 			},
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
-				Description: "Maximum number of retries of an ICA API call after a 429, a 5xx or a network error, with " +
+				MarkdownDescription: "Maximum number of retries of an ICA API call after a 429, a 5xx or a network error, with " +
 					"exponential backoff and jitter (`Retry-After` is honoured). Default 4; 0 disables ICA retries. " +
 					"A positive value also bounds the AWS SDK's retries.",
 				Validators: []validator.Int64{int64validator.Between(0, 100)},
@@ -136,13 +128,13 @@ func (p *icaProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 		},
 		Blocks: map[string]schema.Block{
 			"aws": schema.SingleNestedBlock{
-				Description: "How the provider reaches AWS (S3, IAM, STS). Without this block, or with an empty one, the " +
+				MarkdownDescription: "How the provider reaches AWS (S3, IAM, STS). Without this block, or with an empty one, the " +
 					"standard AWS credential chain is used, which honours `AWS_PROFILE`, `AWS_REGION`, " +
 					"`AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>`.",
 				Attributes: map[string]schema.Attribute{
 					"region": schema.StringAttribute{
 						Optional: true,
-						Description: "Default AWS region for IAM and STS calls. Default: the standard AWS chain, else " +
+						MarkdownDescription: "Default AWS region for IAM and STS calls. Default: the standard AWS chain, else " +
 							"`us-east-1`. S3 calls always go to each bucket's own region.",
 					},
 					"profile": schema.StringAttribute{
@@ -150,13 +142,13 @@ func (p *icaProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 						Description: "Named profile from the shared AWS config and credentials files.",
 					},
 					"access_key": schema.StringAttribute{
-						Optional:    true,
-						Description: "AWS access key id. Set together with `secret_key`.",
+						Optional:            true,
+						MarkdownDescription: "AWS access key id. Set together with `secret_key`.",
 					},
 					"secret_key": schema.StringAttribute{
-						Optional:    true,
-						Sensitive:   true,
-						Description: "AWS secret access key. Set together with `access_key`.",
+						Optional:            true,
+						Sensitive:           true,
+						MarkdownDescription: "AWS secret access key. Set together with `access_key`.",
 					},
 					"token": schema.StringAttribute{
 						Optional:    true,
@@ -165,7 +157,7 @@ func (p *icaProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					},
 					"s3_use_path_style": schema.BoolAttribute{
 						Optional: true,
-						Description: "Address S3 buckets by path (`https://endpoint/bucket`) instead of by virtual host. " +
+						MarkdownDescription: "Address S3 buckets by path (`https://endpoint/bucket`) instead of by virtual host. " +
 							"Needed by most S3 emulators (moto, LocalStack).",
 					},
 				},
@@ -282,7 +274,7 @@ func (p *icaProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		settings.MaxRetries = maxRetries
 	}
 
-	data := &ProviderData{ICA: client, AWS: awsapi.New(settings)}
+	data := newProviderData(client, awsapi.New(settings))
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ListResourceData = data

@@ -5,8 +5,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/provider"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
 // unsetICAEnv keeps a developer's ICA environment out of tests that control credentials themselves.

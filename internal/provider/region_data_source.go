@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -43,21 +42,21 @@ func (d *regionDataSource) Metadata(_ context.Context, req datasource.MetadataRe
 
 func (d *regionDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "One ICA region, looked up by its name or by its AWS region. `name`, `aws_region` and `note` come " +
+		MarkdownDescription: "One ICA region, looked up by its name or by its AWS region. `name`, `aws_region` and `note` come " +
 			"from the provider's table and need no ICA credentials; `id`, `code` and `city_name` come from the live ICA " +
 			"API and are null when no ICA credentials are configured.",
 		Attributes: map[string]schema.Attribute{
 			"name": schema.StringAttribute{
 				Optional: true,
 				Computed: true,
-				Description: "ICA region name, e.g. `United States`, matched case-insensitively (`Europe` is accepted " +
+				MarkdownDescription: "ICA region name, e.g. `United States`, matched case-insensitively (`Europe` is accepted " +
 					"for Germany, `UK` and `United Kingdom` for the UK). Exactly one of `name` and `aws_region`. " +
 					"Holds the table's spelling of the name after the lookup.",
 			},
 			"aws_region": schema.StringAttribute{
-				Optional:    true,
-				Computed:    true,
-				Description: "AWS region, e.g. `eu-central-1`. Exactly one of `name` and `aws_region`.",
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "AWS region, e.g. `eu-central-1`. Exactly one of `name` and `aws_region`.",
 			},
 			"note": schema.StringAttribute{
 				Computed:    true,
@@ -65,7 +64,7 @@ func (d *regionDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			},
 			"id": schema.StringAttribute{
 				Computed: true,
-				Description: "ICA region UUID (what `ica_storage_configuration.region_id` needs), matched on the " +
+				MarkdownDescription: "ICA region UUID (what `ica_storage_configuration.region_id` needs), matched on the " +
 					"country's ISO code. Null without ICA credentials.",
 			},
 			"code": schema.StringAttribute{
@@ -145,19 +144,4 @@ func (d *regionDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	}
 
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-// providerDataFrom unpacks the provider's Configure result. It is nil before the provider is configured
-// (e.g. during validation), which callers must tolerate.
-func providerDataFrom(raw any, diags *diag.Diagnostics) *ProviderData {
-	if raw == nil {
-		return nil
-	}
-	data, ok := raw.(*ProviderData)
-	if !ok {
-		diags.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *provider.ProviderData, got %T. This is a bug in the provider; please report it.", raw))
-		return nil
-	}
-	return data
 }

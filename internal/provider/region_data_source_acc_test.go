@@ -13,11 +13,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 	"github.com/ica-tf/terraform-provider-ica/internal/provider"
 	"github.com/ica-tf/terraform-provider-ica/internal/regions"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
 func TestAccRegionsDataSource(t *testing.T) {

@@ -38,8 +38,8 @@ func (d *regionsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				Computed:    true,
 				Description: "Every ICA region, in the order of ICA's documentation.",
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"name":       schema.StringAttribute{Computed: true, Description: "ICA region name, e.g. `United States`."},
-					"aws_region": schema.StringAttribute{Computed: true, Description: "AWS region, e.g. `us-east-1`."},
+					"name":       schema.StringAttribute{Computed: true, MarkdownDescription: "ICA region name, e.g. `United States`."},
+					"aws_region": schema.StringAttribute{Computed: true, MarkdownDescription: "AWS region, e.g. `us-east-1`."},
 					"note": schema.StringAttribute{Computed: true, Description: "Limitations of this region " +
 						"(e.g. South Korea has no BaseSpace Sequence Hub); empty when there are none."},
 				}},

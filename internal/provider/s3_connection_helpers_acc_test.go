@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,9 +22,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
 // connEnv is one connection test's world: moto (shared), an emulator validating against it, and a
@@ -300,10 +301,24 @@ func (env *connEnv) checkNoSecret(t *testing.T) func(*terraform.State) error {
 	}
 }
 
-// checkDestroyed verifies that no IAM user, key or policy of the given names remains, and that the
-// foreign CORS rule is intact and alone.
+// checkDestroyed verifies that no IAM user (so no key) or policy remains of the connections in the state
+// it is given or of the names given, and that the foreign CORS rule is intact and alone. As CheckDestroy
+// it receives the state before the destroy, so every connection there is checked by its names; a Check
+// in a destroy step sees an empty state, so there the names must be given. Nothing to check is an error.
 func (env *connEnv) checkDestroyed(t *testing.T, users, policies []string) func(*terraform.State) error {
-	return func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		users, policies := slices.Clone(users), slices.Clone(policies)
+		if s != nil && len(s.Modules) > 0 {
+			for _, rs := range s.RootModule().Resources {
+				if rs.Type == "ica_s3_connection" {
+					users = append(users, rs.Primary.Attributes["iam_user_name"])
+					policies = append(policies, rs.Primary.Attributes["iam_policy_name"])
+				}
+			}
+		}
+		if len(users) == 0 || len(policies) == 0 {
+			return fmt.Errorf("checkDestroyed has no IAM user or policy to check (users %q, policies %q)", users, policies)
+		}
 		for _, u := range users {
 			if env.userExists(t, u) {
 				return fmt.Errorf("IAM user %s still exists", u)

@@ -115,22 +115,30 @@ func (m *s3ConnectionModel) spec(ctx context.Context, rotate bool) (connection.S
 	return s, diags
 }
 
-// deriveNames fills the default names that were unknown at plan time (a bucket or prefix known only at
-// apply): the same derivation ModifyPlan uses when they are known.
-func (m *s3ConnectionModel) deriveNames() {
+// deriveNames fills in the default names (derived from bucket and prefix) of the names config leaves
+// unset, where they are still unknown: at plan time when bucket and prefix are known, else at apply
+// time. It is the one place that derives them.
+func (m *s3ConnectionModel) deriveNames(config s3ConnectionModel) {
+	if m.Bucket.IsUnknown() || m.Prefix.IsUnknown() {
+		return
+	}
 	prefix, err := naming.NormalizePrefix(m.Prefix.ValueString())
 	if err != nil {
 		return
 	}
 	bucket := m.Bucket.ValueString()
-	if m.IAMUserName.IsUnknown() {
-		m.IAMUserName = types.StringValue(naming.DefaultIAMUserName(bucket, prefix))
-	}
-	if m.IAMPolicyName.IsUnknown() {
-		m.IAMPolicyName = types.StringValue(naming.DefaultIAMPolicyName(bucket, prefix))
-	}
-	if m.CredentialName.IsUnknown() {
-		m.CredentialName = types.StringValue(naming.DefaultCredentialName(bucket, prefix))
+	for _, n := range []struct {
+		planned    *types.String
+		configured types.String
+		derive     func(bucket, prefix string) string
+	}{
+		{&m.IAMUserName, config.IAMUserName, naming.DefaultIAMUserName},
+		{&m.IAMPolicyName, config.IAMPolicyName, naming.DefaultIAMPolicyName},
+		{&m.CredentialName, config.CredentialName, naming.DefaultCredentialName},
+	} {
+		if n.configured.IsNull() && n.planned.IsUnknown() {
+			*n.planned = types.StringValue(n.derive(bucket, prefix))
+		}
 	}
 }
 
@@ -187,13 +195,6 @@ func (m *s3ConnectionModel) setObserved(st connection.State) {
 func policiesEquivalent(a, b string) bool {
 	eq, err := policy.Equivalent(a, b)
 	return err == nil && eq
-}
-
-func stringOrNull(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
 }
 
 func tagsValue(tags map[string]string, like types.Map) types.Map {

@@ -19,10 +19,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 	"github.com/ica-tf/terraform-provider-ica/internal/naming"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
 // handMade is a connection made by hand with ICA's documented CLI steps: a CORS rule without ID, the
@@ -152,9 +152,10 @@ func TestAccS3Connection_fiveOnOneBucket(t *testing.T) {
 	env := newConnEnv(t)
 	base := acctest.RandomName("f")
 	prefixes := []string{"a", "b", "c", "d", "e"}
-	var users, ruleIDs []string
+	var users, policies, ruleIDs []string
 	for _, p := range prefixes {
 		users = append(users, base+"-"+p)
+		policies = append(policies, naming.DefaultIAMPolicyName(env.bucket, p+"/"))
 		ruleIDs = append(ruleIDs, "ica-tf-"+base+"-"+p)
 	}
 	cfg := env.providerConfig() + fmt.Sprintf(`
@@ -179,7 +180,7 @@ resource "ica_s3_connection" "many" {
 			{
 				// Destroy all five in one apply: only the foreign rule stays, no user remains.
 				Config: env.providerConfig(),
-				Check:  env.checkDestroyed(t, users, nil),
+				Check:  env.checkDestroyed(t, users, policies),
 			},
 		},
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -15,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/connection"
-	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 	"github.com/ica-tf/terraform-provider-ica/internal/naming"
 	"github.com/ica-tf/terraform-provider-ica/internal/regions"
 )
@@ -50,24 +48,6 @@ type s3ConnectionResource struct {
 	conv *connection.Converger
 }
 
-// convergers holds one converger per configured provider instance: every connection of the instance
-// shares its bucket cache, CORS locks and ICA credential list.
-var convergers sync.Map // *ProviderData → *connection.Converger
-
-func convergerFor(data *ProviderData) *connection.Converger {
-	if c, ok := convergers.Load(data); ok {
-		return c.(*connection.Converger)
-	}
-	c := connection.New(connection.Deps{
-		S3:          data.AWS.S3Adapter(),
-		IAM:         data.AWS.IAMAdapter(),
-		Prober:      data.AWS.KeyProber(),
-		Credentials: data.ICA,
-	})
-	actual, _ := convergers.LoadOrStore(data, c)
-	return actual.(*connection.Converger)
-}
-
 func (r *s3ConnectionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_s3_connection"
 }
@@ -75,29 +55,8 @@ func (r *s3ConnectionResource) Metadata(_ context.Context, req resource.Metadata
 func (r *s3ConnectionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 	if r.data != nil {
-		r.conv = convergerFor(r.data)
+		r.conv = r.data.connections
 	}
-}
-
-// addConnectionError is the one path from a converger error to a diagnostic.
-func addConnectionError(diags *diag.Diagnostics, action string, err error) {
-	summary := "Could not " + action + " ICA S3 connection"
-	advice := "Fix the cause above and apply again: the parts already made are recorded in the state and the next apply continues from them."
-	var apiErr *ica.APIError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		advice = "The operation ran out of time; raise the resource's timeouts or apply again (progress so far is recorded)."
-	case errors.As(err, &apiErr) || errors.Is(err, ica.ErrNoCredentials):
-		advice = icaErrorAdvice(err) + " The parts already made are recorded and the next apply continues from them."
-	}
-	diags.AddError(summary, fmt.Sprintf("%s: %s. %s", summary, trimDot(err.Error()), advice))
-}
-
-func trimDot(s string) string {
-	for len(s) > 0 && (s[len(s)-1] == '.' || s[len(s)-1] == ' ') {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -128,19 +87,9 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 		keepEquivalent(&plan.Prefix, state.Prefix, samePrefix)
 	}
 
-	bucketKnown, prefixKnown := !plan.Bucket.IsUnknown(), !plan.Prefix.IsUnknown()
 	normPrefix, _ := naming.NormalizePrefix(plan.Prefix.ValueString())
-	if creating && bucketKnown && prefixKnown {
-		bucket := plan.Bucket.ValueString()
-		if config.IAMUserName.IsNull() {
-			plan.IAMUserName = types.StringValue(naming.DefaultIAMUserName(bucket, normPrefix))
-		}
-		if config.IAMPolicyName.IsNull() {
-			plan.IAMPolicyName = types.StringValue(naming.DefaultIAMPolicyName(bucket, normPrefix))
-		}
-		if config.CredentialName.IsNull() {
-			plan.CredentialName = types.StringValue(naming.DefaultCredentialName(bucket, normPrefix))
-		}
+	if creating {
+		plan.deriveNames(config)
 	}
 
 	// cors_rule_id: ours is derived from the user name; null when CORS is not managed.
@@ -255,7 +204,7 @@ func (r *s3ConnectionResource) warnDestroy(ctx context.Context, req resource.Mod
 	if resp.Diagnostics.HasError() || r.data == nil || !r.data.ICA.HasCredentials() || state.CredentialID.IsNull() {
 		return
 	}
-	configs, err := storageConfigurationsOnce(ctx, r.data)
+	configs, err := r.data.storageConfigurations(ctx)
 	if err != nil {
 		return
 	}
@@ -272,34 +221,16 @@ func (r *s3ConnectionResource) warnDestroy(ctx context.Context, req resource.Mod
 	}
 }
 
-// configLists shares one ICA storage configuration list per provider instance between the destroy plans
-// of all connections (a destroy of N connections lists once, not N times).
-var configLists sync.Map // *ProviderData → *configList
-
-type configList struct {
-	once  sync.Once
-	items []ica.StorageConfigurationWithDetails
-	err   error
-}
-
-func storageConfigurationsOnce(ctx context.Context, data *ProviderData) ([]ica.StorageConfigurationWithDetails, error) {
-	v, _ := configLists.LoadOrStore(data, &configList{})
-	l := v.(*configList)
-	l.once.Do(func() { l.items, l.err = data.ICA.ListStorageConfigurations(ctx) })
-	return l.items, l.err
-}
-
-func known(v types.String) bool { return !v.IsNull() && !v.IsUnknown() }
-
 func (r *s3ConnectionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan s3ConnectionModel
+	var plan, config s3ConnectionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	timeout, diags := plan.Timeouts.Create(ctx, defaultConnectionCreateTimeout)
 	resp.Diagnostics.Append(diags...)
-	plan.deriveNames()
+	plan.deriveNames(config)
 	spec, diags := plan.spec(ctx, false)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {

@@ -13,8 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
 const connRes = "ica_s3_connection.test"

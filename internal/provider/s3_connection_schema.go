@@ -57,8 +57,14 @@ func tagKeyValidator() validator.String {
 }
 
 func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = s3ConnectionSchemaV0(ctx)
+}
+
+// s3ConnectionSchemaV0 is version 0 of the ica_s3_connection schema (a function, so that a later
+// version's UpgradeState can refer to it).
+func s3ConnectionSchemaV0(ctx context.Context) schema.Schema {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-	resp.Schema = schema.Schema{
+	return schema.Schema{
 		Description: "Connects an S3 bucket (and optionally one folder in it) to Illumina Connected Analytics: " +
 			"a CORS rule on the bucket, an IAM policy, an IAM user with the policy attached, an access key, and " +
 			"the ICA storage credential holding that key, converged as one object. The secret access key goes " +
@@ -66,7 +72,7 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed: true, PlanModifiers: keep,
-				Description: "The ICA storage credential UUID (same as `credential_id`).",
+				MarkdownDescription: "The ICA storage credential UUID (same as `credential_id`).",
 			},
 			"bucket": schema.StringAttribute{
 				Required:      true,
@@ -77,14 +83,14 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			"prefix": schema.StringAttribute{
 				Optional:   true,
 				Validators: []validator.String{prefixValidator()},
-				Description: "The folder ICA works in, e.g. `ica` or `ica/` (the same; the state keeps your spelling). " +
+				MarkdownDescription: "The folder ICA works in, e.g. `ica` or `ica/` (the same; the state keeps your spelling). " +
 					"Scopes the object statement of the policy to `BUCKET/PREFIX/*`. Leading `/`, `./`, `..` and " +
 					"empty segments are rejected. Unset connects the whole bucket, which ICA advises against.",
 			},
 			"ica_region": schema.StringAttribute{
 				Optional:   true,
 				Validators: []validator.String{icaRegionValidator()},
-				Description: "ICA region name (e.g. `United States`, `Germany`). When set, the plan fails if the " +
+				MarkdownDescription: "ICA region name (e.g. `United States`, `Germany`). When set, the plan fails if the " +
 					"bucket is not in the AWS region that ICA region uses.",
 			},
 			"iam_user_name": schema.StringAttribute{
@@ -102,9 +108,9 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			},
 			"iam_path": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("/"),
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:    []validator.String{iamPathValidator()},
-				Description:   "IAM path of the user and the policy. Default `/`. Changing it replaces the connection.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{iamPathValidator()},
+				MarkdownDescription: "IAM path of the user and the policy. Default `/`. Changing it replaces the connection.",
 			},
 			"kms_key_arn": schema.StringAttribute{
 				Optional:   true,
@@ -114,9 +120,9 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			},
 			"cors_allowed_origins": schema.ListAttribute{
 				ElementType: types.StringType, Optional: true, Computed: true,
-				Default:     listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{types.StringValue(policy.DefaultOrigin)})),
-				Validators:  []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
-				Description: "Origins allowed by the CORS rule. Default `[\"" + policy.DefaultOrigin + "\"]`.",
+				Default:             listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{types.StringValue(policy.DefaultOrigin)})),
+				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.UniqueValues()},
+				MarkdownDescription: "Origins allowed by the CORS rule. Default `[\"" + policy.DefaultOrigin + "\"]`.",
 			},
 			"manage_cors": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
@@ -146,7 +152,7 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 					mapvalidator.KeysAre(tagKeyValidator()),
 					mapvalidator.ValueStringsAre(stringFuncValidator("an IAM tag value (at most 256 characters)", naming.ValidateIAMTagValue)),
 				},
-				Description: "Tags for the IAM user and policy, next to the provider's own ownership tags (`" + connection.TagManagedBy + "`, `" + connection.TagBucket + "`, and on the policy `" + connection.TagIAMUser + "`). " +
+				MarkdownDescription: "Tags for the IAM user and policy, next to the provider's own ownership tags (`" + connection.TagManagedBy + "`, `" + connection.TagBucket + "`, and on the policy `" + connection.TagIAMUser + "`). " +
 					"Refresh reads the IAM user's tags, so a tag added, changed or removed outside Terraform shows in the plan and the next apply puts the configured tags back (on the user and the policy).",
 			},
 			"credential_id": schema.StringAttribute{
@@ -181,23 +187,15 @@ func (r *s3ConnectionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": connectionTimeoutsBlock(ctx),
+			"timeouts": timeoutsBlock(ctx, "How long to wait for the AWS and ICA calls of create, update and destroy.", timeouts.Opts{
+				Create: true,
+				Update: true,
+				Delete: true,
+				CreateDescription: "How long create may take, including the wait until the new access key works, " +
+					"as a duration such as `30m`. Default `10m`.",
+				UpdateDescription: "How long an update (or a key rotation) may take, as a duration such as `30m`. Default `10m`.",
+				DeleteDescription: "How long destroy may take, as a duration such as `10m`. Default `5m`.",
+			}),
 		},
 	}
-}
-
-// connectionTimeoutsBlock is the timeouts block, described for the registry docs (the timeouts library
-// leaves the block itself undescribed).
-func connectionTimeoutsBlock(ctx context.Context) schema.Block {
-	block := timeouts.Block(ctx, timeouts.Opts{
-		Create: true,
-		Update: true,
-		Delete: true,
-		CreateDescription: "How long create may take, including the wait until the new access key works, " +
-			"as a duration such as `30m`. Default `10m`.",
-		UpdateDescription: "How long an update (or a key rotation) may take, as a duration such as `30m`. Default `10m`.",
-		DeleteDescription: "How long destroy may take, as a duration such as `10m`. Default `5m`.",
-	}).(schema.SingleNestedBlock)
-	block.Description = "How long to wait for the AWS and ICA calls of create, update and destroy."
-	return block
 }

@@ -47,7 +47,7 @@ func (d *s3PolicyDocumentDataSource) Schema(_ context.Context, _ datasource.Sche
 			},
 			"prefix": schema.StringAttribute{
 				Optional: true, Validators: []validator.String{prefixValidator()},
-				Description: "Folder ICA works in (`ica` and `ica/` are the same); scopes the object statement to `BUCKET/PREFIX/*`.",
+				MarkdownDescription: "Folder ICA works in (`ica` and `ica/` are the same); scopes the object statement to `BUCKET/PREFIX/*`.",
 			},
 			"kms_key_arn": schema.StringAttribute{
 				Optional: true, Validators: []validator.String{kmsKeyARNValidator()},
@@ -59,8 +59,8 @@ func (d *s3PolicyDocumentDataSource) Schema(_ context.Context, _ datasource.Sche
 			},
 			"cors_allowed_origins": schema.ListAttribute{
 				ElementType: types.StringType, Optional: true,
-				Validators:  []validator.List{listvalidator.SizeAtLeast(1)},
-				Description: "Origins of the CORS rule. Default `[\"" + policy.DefaultOrigin + "\"]`.",
+				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
+				MarkdownDescription: "Origins of the CORS rule. Default `[\"" + policy.DefaultOrigin + "\"]`.",
 			},
 			"json": schema.StringAttribute{
 				Computed:    true,
@@ -68,7 +68,7 @@ func (d *s3PolicyDocumentDataSource) Schema(_ context.Context, _ datasource.Sche
 			},
 			"cors_rule_json": schema.StringAttribute{
 				Computed: true,
-				Description: "The CORS rule ICA needs, as one S3 CORSRule object (JSON): headers `*`, methods HEAD GET PUT POST DELETE, " +
+				MarkdownDescription: "The CORS rule ICA needs, as one S3 CORSRule object (JSON): headers `*`, methods HEAD GET PUT POST DELETE, " +
 					"the origins, expose `ETag` and `x-amz-meta-custom-header`, no max age.",
 			},
 		},

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -13,9 +14,13 @@ import (
 )
 
 // described is what every schema attribute and block offers.
-type described interface{ GetDescription() string }
+type described interface {
+	GetDescription() string
+	GetMarkdownDescription() string
+}
 
-// Every attribute and block becomes registry documentation, so each must say what it is.
+// Every attribute and block becomes registry documentation, so each must say what it is; a description
+// with Markdown (backticks, links) must be a MarkdownDescription, so that editors render it.
 func TestSchemasAreDescribed(t *testing.T) {
 	ctx := context.Background()
 	p := New("test")()
@@ -33,9 +38,7 @@ func TestSchemasAreDescribed(t *testing.T) {
 		if sresp.Diagnostics.HasError() {
 			t.Fatalf("%s: %v", meta.TypeName, sresp.Diagnostics)
 		}
-		if sresp.Schema.Description == "" {
-			t.Errorf("%s has no description", meta.TypeName)
-		}
+		need(t, meta.TypeName, sresp.Schema)
 		walkResource(t, meta.TypeName, sresp.Schema.Attributes, sresp.Schema.Blocks)
 		if d := sresp.Schema.ValidateImplementation(ctx); d.HasError() {
 			t.Errorf("%s: %v", meta.TypeName, d)
@@ -47,9 +50,7 @@ func TestSchemasAreDescribed(t *testing.T) {
 		d.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "ica"}, &meta)
 		var sresp datasource.SchemaResponse
 		d.Schema(ctx, datasource.SchemaRequest{}, &sresp)
-		if sresp.Schema.Description == "" {
-			t.Errorf("%s has no description", meta.TypeName)
-		}
+		need(t, meta.TypeName, sresp.Schema)
 		walkDataSource(t, meta.TypeName, sresp.Schema.Attributes)
 	}
 }
@@ -95,7 +96,11 @@ func walkDataSource(t *testing.T, where string, attrs map[string]dsschema.Attrib
 
 func need(t *testing.T, where string, v described) {
 	t.Helper()
-	if v.GetDescription() == "" {
+	plain, markdown := v.GetDescription(), v.GetMarkdownDescription()
+	if plain == "" && markdown == "" {
 		t.Errorf("%s has no description", where)
+	}
+	if strings.Contains(plain, "`") || strings.Contains(plain, "](") {
+		t.Errorf("%s: the description has Markdown, so it must be a MarkdownDescription: %q", where, plain)
 	}
 }

@@ -2,25 +2,19 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/icaobjects"
 )
 
 var (
@@ -62,92 +56,7 @@ func (r *secretCredentialResource) Metadata(_ context.Context, req resource.Meta
 }
 
 func (r *secretCredentialResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = schema.Schema{
-		Description: "An ICA storage credential (\"secret credential\" in the ICA UI) holding an AWS access key, which " +
-			"ICA storage configurations use to reach a bucket. ICA has no delete API: destroying this resource only " +
-			"removes it from Terraform state (with a warning), and creating one whose name already exists in ICA adopts " +
-			"that credential and replaces its secrets. Use `secret_access_key_wo` (Terraform >= 1.11) to keep the " +
-			"secret out of state and plan.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "ICA storage credential UUID.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"name": schema.StringAttribute{
-				Required: true,
-				Description: "Credential name: 1 to 150 characters of `a-z`, `A-Z`, `0-9`, `_` and `-`. Changing it " +
-					"creates (or adopts) another credential; the old one stays in ICA.",
-				Validators:    []validator.String{credentialNameValidator()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"type": schema.StringAttribute{
-				Optional:      true,
-				Computed:      true,
-				Default:       stringdefault.StaticString(ica.CredentialTypeAWSUser),
-				Description:   "Credential type. ICA's API knows only `AWS_USER` (an IAM user's access key).",
-				Validators:    []validator.String{stringvalidator.OneOf(ica.CredentialTypeAWSUser)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"access_key_id": schema.StringAttribute{
-				Required: true,
-				Description: "AWS access key id of the IAM user ICA acts as. A change sends the key id and secret to " +
-					"ICA (`:updateSecrets`) without replacing the credential. ICA never returns it: after import it " +
-					"comes from the configuration, and the first apply sends the secrets once.",
-				Validators: []validator.String{accessKeyIDValidator()},
-			},
-			"secret_access_key_wo": schema.StringAttribute{
-				Optional:  true,
-				WriteOnly: true,
-				Sensitive: true,
-				Description: "AWS secret access key, write-only: sent to ICA but never stored in plan or state " +
-					"(Terraform >= 1.11). Because Terraform cannot see a change to it, bump " +
-					"`secret_access_key_wo_version` to send a new value. Exactly one of this and `secret_access_key`.",
-				Validators: []validator.String{secretValidator()},
-			},
-			"secret_access_key_wo_version": schema.Int64Attribute{
-				Optional: true,
-				Description: "Any change of this number sends `secret_access_key_wo` (and `access_key_id`) to ICA " +
-					"again. Only with `secret_access_key_wo`.",
-				Validators: []validator.Int64{
-					int64validator.AlsoRequires(path.MatchRoot("secret_access_key_wo")),
-				},
-			},
-			"secret_access_key": schema.StringAttribute{
-				Optional:  true,
-				Sensitive: true,
-				Description: "AWS secret access key, for Terraform < 1.11. It is stored (marked sensitive) in the state: " +
-					"prefer `secret_access_key_wo`. A change is sent to ICA. Exactly one of this and `secret_access_key_wo`.",
-				Validators: []validator.String{secretValidator()},
-			},
-			"shared": schema.BoolAttribute{
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(false),
-				Description: "Share the credential with every user of the tenant. ICA cannot unshare: changing it " +
-					"from true to false is refused at plan time.",
-			},
-			"owner_id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "UUID of the ICA user who owns the credential.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"tenant_id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "UUID of the ICA tenant.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"time_created": schema.StringAttribute{
-				Computed:      true,
-				Description:   "When ICA created the credential (RFC 3339).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"time_modified": schema.StringAttribute{
-				Computed:    true,
-				Description: "When ICA last changed the credential (RFC 3339).",
-			},
-		},
-	}
+	resp.Schema = secretCredentialSchemaV0()
 }
 
 func (r *secretCredentialResource) ConfigValidators(context.Context) []resource.ConfigValidator {
@@ -251,56 +160,22 @@ func (r *secretCredentialResource) Create(ctx context.Context, req resource.Crea
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// adopt looks for an existing credential named name and, when there is exactly one, sends it the
-// secrets: ICA cannot delete credentials, so destroy-then-create must not pile them up.
+// adopt adopts an existing credential named name (see icaobjects.AdoptCredential) and says so in a
+// warning.
 func (r *secretCredentialResource) adopt(ctx context.Context, name string, creds ica.AWSCredentials, diags *diag.Diagnostics) (*ica.StorageCredential, bool) {
-	matches, err := credentialsNamed(ctx, r.data.ICA, name)
+	cred, err := icaobjects.AdoptCredential(ctx, r.data.ICA, name, creds)
 	if err != nil {
-		addICAError(diags, "list", "storage credentials", "", err)
+		addObjectError(diags, err)
 		return nil, false
 	}
-	switch len(matches) {
-	case 0:
-		return nil, false
-	case 1:
-	default:
-		diags.AddAttributeError(path.Root("name"), "Several ICA storage credentials have this name",
-			fmt.Sprintf("ICA has %d storage credentials named %q (%s), so the provider cannot tell which one to "+
-				"manage. Import the right one by UUID, or choose another name.", len(matches), name, credentialIDs(matches)))
-		return nil, false
-	}
-	cred := matches[0]
-	if err := r.data.ICA.UpdateStorageCredentialSecrets(ctx, cred.ID, creds); err != nil {
-		addICAError(diags, "update the secrets of", "storage credential", name, err)
+	if cred == nil {
 		return nil, false
 	}
 	diags.AddWarning("Adopted an existing ICA storage credential",
 		fmt.Sprintf("ICA already had a storage credential named %q (%s), probably from an earlier apply (ICA cannot "+
 			"delete credentials). The provider now manages it and has replaced its access key with this "+
 			"configuration's.", name, cred.ID))
-	return &cred, true
-}
-
-func credentialsNamed(ctx context.Context, client *ica.Client, name string) ([]ica.StorageCredential, error) {
-	all, err := client.ListStorageCredentials(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []ica.StorageCredential
-	for _, c := range all {
-		if c.Name == name {
-			out = append(out, c)
-		}
-	}
-	return out, nil
-}
-
-func credentialIDs(creds []ica.StorageCredential) string {
-	ids := make([]string, len(creds))
-	for i, c := range creds {
-		ids[i] = c.ID
-	}
-	return strings.Join(ids, ", ")
+	return cred, true
 }
 
 func setCredentialComputed(m *secretCredentialModel, c *ica.StorageCredential) {
@@ -416,25 +291,22 @@ func (r *secretCredentialResource) Delete(ctx context.Context, req resource.Dele
 func (r *secretCredentialResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id := req.ID
 	if name, ok := strings.CutPrefix(req.ID, "name:"); ok {
-		matches, err := credentialsNamed(ctx, r.data.ICA, name)
-		if err != nil {
-			addICAError(&resp.Diagnostics, "list", "storage credentials", "", err)
+		cred, err := icaobjects.CredentialNamed(ctx, r.data.ICA, name)
+		var ambiguous *icaobjects.AmbiguousNameError
+		switch {
+		case errors.As(err, &ambiguous):
+			resp.Diagnostics.AddError("Several ICA storage credentials have this name", ambiguous.Error()+".")
 			return
-		}
-		switch len(matches) {
-		case 0:
+		case err != nil:
+			addObjectError(&resp.Diagnostics, err)
+			return
+		case cred == nil:
 			resp.Diagnostics.AddError("No ICA storage credential has this name",
 				fmt.Sprintf("ICA has no storage credential named %q visible to these credentials (names are "+
 					"case-sensitive). Check the name in the ICA UI (Storage → Secret Credentials), or import by UUID.", name))
 			return
-		case 1:
-			id = matches[0].ID
-		default:
-			resp.Diagnostics.AddError("Several ICA storage credentials have this name",
-				fmt.Sprintf("ICA has %d storage credentials named %q (%s). Import the one you mean by its UUID.",
-					len(matches), name, credentialIDs(matches)))
-			return
 		}
+		id = cred.ID
 	} else if !uuidPattern.MatchString(id) {
 		resp.Diagnostics.AddError("Invalid import ID",
 			fmt.Sprintf("%q is neither a storage credential UUID nor name:<name>. Use e.g. "+

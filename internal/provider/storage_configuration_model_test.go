@@ -29,7 +29,7 @@ func TestSpecFromModelNormalizes(t *testing.T) {
 	if spec.Prefix != "ica/runs/" || spec.SSEAlgorithm != "aws:kms" {
 		t.Fatalf("prefix %q, sse %q: want ica/runs/ and aws:kms", spec.Prefix, spec.SSEAlgorithm)
 	}
-	req := spec.createRequest()
+	req := spec.CreateRequest()
 	if req.Description != nil || req.AWSDetails.KeyPrefix == nil || *req.AWSDetails.KeyPrefix != "ica/runs/" ||
 		req.AWSDetails.ServerSideEncryptionKey == nil || req.Type != ica.StorageTypeAWSS3 {
 		t.Fatalf("unexpected create request %+v / %+v", req, req.AWSDetails)
@@ -41,7 +41,7 @@ func TestSpecFromModelNormalizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req = spec.createRequest()
+	req = spec.CreateRequest()
 	if req.AWSDetails.KeyPrefix != nil || req.AWSDetails.ServerSideEncryptionKey != nil ||
 		*req.AWSDetails.ServerSideEncryptionAlgorithm != "AES256" {
 		t.Fatalf("unexpected details %+v", req.AWSDetails)
@@ -50,38 +50,6 @@ func TestSpecFromModelNormalizes(t *testing.T) {
 	m.Prefix = types.StringValue("/abs")
 	if _, err := specFromModel(m); err == nil {
 		t.Fatal("a leading slash must be refused")
-	}
-}
-
-func TestDifferences(t *testing.T) {
-	want := storageSpec{Name: "n", CredentialID: "C1", RegionID: "r1", Bucket: "b", Prefix: "ica/", SSEAlgorithm: "aws:kms", SSEKMSKeyARN: "k"}
-	same := specFromICA(ica.StorageConfiguration{Name: "n", Region: ica.Region{ID: "R1"}}, &ica.StorageConfigurationDetails{
-		AWSS3: &ica.AWSDetails{BucketName: "b", KeyPrefix: ptr("ica/"), ServerSideEncryptionAlgorithm: ptr("AWS:KMS"),
-			ServerSideEncryptionKey: ptr("k")},
-		StorageCredential: &ica.StorageCredentialRef{ID: "c1"},
-	})
-	if d := want.differences(same); len(d) != 0 {
-		t.Fatalf("case-only differences must not count: %v", d)
-	}
-
-	// ICA not naming the credential is not a difference.
-	noCred := same
-	noCred.CredentialID = ""
-	if d := want.differences(noCred); len(d) != 0 {
-		t.Fatalf("unknown credential must not count: %v", d)
-	}
-
-	other := same
-	other.Bucket, other.Prefix, other.CredentialID = "x", "", "c2"
-	d := want.differences(other)
-	joined := strings.Join(d, "; ")
-	for _, s := range []string{`bucket is "x"`, `prefix is ""`, `credential_id is "c2"`} {
-		if !strings.Contains(joined, s) {
-			t.Errorf("differences %q lack %q", joined, s)
-		}
-	}
-	if len(d) != 3 {
-		t.Errorf("want 3 differences, got %v", d)
 	}
 }
 

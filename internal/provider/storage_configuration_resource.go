@@ -7,21 +7,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/icaobjects"
 )
 
 var (
@@ -39,8 +31,6 @@ func NewStorageConfigurationResource() resource.Resource { return &storageConfig
 
 type storageConfigurationResource struct {
 	data *ProviderData
-	// pollInterval is the first wait between status polls; it grows up to maxPollInterval.
-	pollInterval, maxPollInterval time.Duration
 }
 
 const configurationUIHint = "ICA has no API to delete or change storage configurations: remove it by hand in the " +
@@ -50,173 +40,8 @@ func (r *storageConfigurationResource) Metadata(_ context.Context, req resource.
 	resp.TypeName = req.ProviderTypeName + "_storage_configuration"
 }
 
-// replaceIf forces replacement unless same says the planned value means what the state holds.
-func replaceIf(same func(a, b types.String) bool, what string) planmodifier.String {
-	return stringplanmodifier.RequiresReplaceIf(func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-		resp.RequiresReplace = !same(req.StateValue, req.PlanValue)
-	}, what, what)
-}
-
 func (r *storageConfigurationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	replaceNote := " Changing it creates (or adopts) another configuration; the old one stays in ICA."
-	resp.Schema = schema.Schema{
-		Description: "An ICA storage configuration: a bucket (and optional prefix) that ICA projects in one ICA region " +
-			"can use, reached with an ICA storage credential. ICA validates it asynchronously (status `INITIALIZING`, " +
-			"then `OK` or `ERROR`); by default the apply waits for that. ICA has no update or delete API: every " +
-			"setting forces a new configuration, destroying it only removes it from Terraform state (with a warning), " +
-			"and creating one whose name already exists in ICA with the same bucket, prefix, region and encryption " +
-			"adopts it and re-validates it.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "ICA storage configuration UUID.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"name": schema.StringAttribute{
-				Required: true,
-				Description: "Configuration name: 3 to 15 characters of `a-z`, `0-9`, `.` and `-`, starting and ending " +
-					"with a letter or digit." + replaceNote,
-				Validators:    []validator.String{storageConfigurationNameValidator()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"description": schema.StringAttribute{
-				Optional:      true,
-				Description:   "Free text shown in ICA, up to 1000 characters." + replaceNote,
-				Validators:    []validator.String{stringvalidator.LengthAtMost(1000)},
-				PlanModifiers: []planmodifier.String{replaceIf(sameOptional, "Replaces the configuration when the description changes.")},
-			},
-			"credential_id": schema.StringAttribute{
-				Required: true,
-				Description: "UUID of the ICA storage credential ICA uses to reach the bucket, e.g. " +
-					"`ica_secret_credential.x.id` or `ica_s3_connection.x.credential_id`." + replaceNote +
-					" ICA does not document which credential an existing configuration uses, so after import this " +
-					"comes from the configuration without forcing replacement.",
-				Validators: []validator.String{uuidValidator("ICA storage credential id")},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
-					func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-						// Null in state: imported, and ICA did not say which credential it uses.
-						resp.RequiresReplace = !req.StateValue.IsNull() && !sameUUID(req.StateValue, req.PlanValue)
-					}, "Replaces the configuration when the credential changes.", "Replaces the configuration when the credential changes.")},
-			},
-			"region_id": schema.StringAttribute{
-				Required: true,
-				Description: "UUID of the ICA region whose projects use the bucket, e.g. `data.ica_region.x.id`. The " +
-					"bucket (and KMS key) must be in that region's AWS region." + replaceNote,
-				Validators:    []validator.String{uuidValidator("ICA region id")},
-				PlanModifiers: []planmodifier.String{replaceIf(sameUUID, "Replaces the configuration when the region changes.")},
-			},
-			"bucket": schema.StringAttribute{
-				Required:      true,
-				Description:   "Name of the S3 bucket." + replaceNote,
-				Validators:    []validator.String{bucketNameValidator()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"prefix": schema.StringAttribute{
-				Optional: true,
-				Description: "Folder in the bucket that ICA uses, e.g. `ica`; `ica` and `ica/` mean the same (ICA " +
-					"stores `ica/`). Leading `/`, `./`, `..` and empty segments are refused. Without it ICA uses the " +
-					"whole bucket, which ICA's documentation advises against. The state keeps the spelling it first had (after " +
-					"import ICA's, `ica/`); the other spelling plans no change." +
-					replaceNote,
-				Validators:    []validator.String{prefixValidator()},
-				PlanModifiers: []planmodifier.String{replaceIf(samePrefix, "Replaces the configuration when the folder changes.")},
-			},
-			"sse_algorithm": schema.StringAttribute{
-				Optional: true,
-				Description: "Server-side encryption ICA asks for when writing: `AES256` (SSE-S3) or `aws:kms` (SSE-KMS), " +
-					"compared case-insensitively." + replaceNote,
-				Validators:    []validator.String{stringvalidator.OneOfCaseInsensitive(sseAES256, sseKMS)},
-				PlanModifiers: []planmodifier.String{replaceIf(sameSSE, "Replaces the configuration when the encryption changes.")},
-			},
-			"sse_kms_key_arn": schema.StringAttribute{
-				Optional: true,
-				Description: "ARN of the KMS key for `aws:kms`; only with `sse_algorithm = \"aws:kms\"`. The key must be " +
-					"in the bucket's region." + replaceNote,
-				Validators:    []validator.String{kmsKeyARNValidator()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"shared": schema.BoolAttribute{
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(false),
-				Description: "Share the configuration with every user of the tenant. ICA cannot unshare: changing it " +
-					"from true to false is refused at plan time.",
-			},
-			"revalidate_trigger": schema.StringAttribute{
-				Optional: true,
-				Description: "Any change asks ICA to validate the configuration again (`:validate`) and, with " +
-					"`wait_for_ok`, waits for the result: use it after fixing the AWS side of a configuration in `ERROR`.",
-			},
-			"wait_for_ok": schema.BoolAttribute{
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(true),
-				Description: "Wait until ICA has validated the configuration (status leaves `INITIALIZING`), bounded by " +
-					"`timeouts`, and fail with ICA's `error_message` when it is `ERROR`. Default true.",
-			},
-			"status": schema.StringAttribute{
-				Computed:      true,
-				PlanModifiers: []planmodifier.String{keepStatusUnlessRevalidated()},
-				Description: "ICA's validation status: `INITIALIZING`, `OK` or `ERROR`. ICA keeps checking, so it can " +
-					"turn `ERROR` later (e.g. when the access key is deleted); a refresh shows that.",
-			},
-			"error_message": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Why ICA reports `ERROR`; null otherwise.",
-				PlanModifiers: []planmodifier.String{keepStatusUnlessRevalidated()},
-			},
-			"is_default": schema.BoolAttribute{
-				Computed:      true,
-				Description:   "Whether this is the tenant's default storage configuration (set in the ICA UI).",
-				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
-			},
-		},
-		Blocks: map[string]schema.Block{
-			"timeouts": settleTimeoutsBlock(ctx),
-		},
-	}
-}
-
-// keepStatusUnlessRevalidated plans status and error_message as they are in state unless
-// revalidate_trigger changes: an in-place update such as sharing leaves ICA's verdict alone, so the plan
-// should not show it as unknown. Replacements are planned as creates, where the value stays unknown.
-func keepStatusUnlessRevalidated() planmodifier.String { return keepStatusModifier{} }
-
-type keepStatusModifier struct{}
-
-func (keepStatusModifier) Description(context.Context) string {
-	return "Keeps the known value unless revalidate_trigger changes."
-}
-
-func (m keepStatusModifier) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-func (keepStatusModifier) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || !req.PlanValue.IsUnknown() {
-		return
-	}
-	var planned, prior types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("revalidate_trigger"), &planned)...)
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("revalidate_trigger"), &prior)...)
-	if !resp.Diagnostics.HasError() && planned.Equal(prior) {
-		resp.PlanValue = req.StateValue
-	}
-}
-
-// settleTimeoutsBlock is the timeouts block, described for the registry docs like every other part of
-// the schema (the timeouts library leaves the block itself undescribed).
-func settleTimeoutsBlock(ctx context.Context) schema.Block {
-	block := timeouts.Block(ctx, timeouts.Opts{
-		Create: true,
-		Update: true,
-		CreateDescription: "How long create may take, including the wait for ICA's validation (`wait_for_ok`), " +
-			"as a duration such as `30m`. Default `20m`.",
-		UpdateDescription: "How long an update may take, including the wait for ICA's validation after a " +
-			"`revalidate_trigger` change, as a duration such as `30m`. Default `20m`.",
-	}).(schema.SingleNestedBlock)
-	block.Description = "How long to wait for ICA to validate the configuration."
-	return block
+	resp.Schema = storageConfigurationSchemaV0(ctx)
 }
 
 func (r *storageConfigurationResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -225,10 +50,10 @@ func (r *storageConfigurationResource) ValidateConfig(ctx context.Context, req r
 	if resp.Diagnostics.HasError() || m.SSEKMSKeyARN.IsNull() || m.SSEKMSKeyARN.IsUnknown() || m.SSEAlgorithm.IsUnknown() {
 		return
 	}
-	if !strings.EqualFold(m.SSEAlgorithm.ValueString(), sseKMS) {
+	if !strings.EqualFold(m.SSEAlgorithm.ValueString(), icaobjects.SSEKMS) {
 		resp.Diagnostics.AddAttributeError(path.Root("sse_kms_key_arn"), "KMS key without aws:kms",
 			fmt.Sprintf("sse_kms_key_arn is only used with sse_algorithm = %q (it is %s). Set sse_algorithm = %q, or "+
-				"remove sse_kms_key_arn.", sseKMS, describeOptional(m.SSEAlgorithm), sseKMS))
+				"remove sse_kms_key_arn.", icaobjects.SSEKMS, describeOptional(m.SSEAlgorithm), icaobjects.SSEKMS))
 	}
 }
 
@@ -318,7 +143,7 @@ func (r *storageConfigurationResource) Create(ctx context.Context, req resource.
 		return
 	}
 	if !adopted {
-		created, err := client.CreateStorageConfiguration(ctx, spec.createRequest())
+		created, err := client.CreateStorageConfiguration(ctx, spec.CreateRequest())
 		switch {
 		case ica.IsConflict(err):
 			if sc, adopted = r.adopt(ctx, spec, &resp.Diagnostics); !adopted && !resp.Diagnostics.HasError() {
@@ -357,118 +182,37 @@ func (r *storageConfigurationResource) Create(ctx context.Context, req resource.
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// adopt looks for an existing configuration named like spec. A match (same bucket, prefix, region and
-// encryption) is validated again and adopted: ICA cannot delete configurations, so destroy-then-create
-// must not pile them up. A configuration that differs is an error, since ICA cannot change it.
-func (r *storageConfigurationResource) adopt(ctx context.Context, spec storageSpec, diags *diag.Diagnostics) (*ica.StorageConfiguration, bool) {
-	all, err := r.data.ICA.ListStorageConfigurations(ctx)
+// adopt adopts an existing configuration named like spec (see icaobjects.AdoptStorageConfiguration) and
+// says so in a warning; a configuration of that name that cannot be adopted is an error.
+func (r *storageConfigurationResource) adopt(ctx context.Context, spec icaobjects.StorageSpec, diags *diag.Diagnostics) (*ica.StorageConfiguration, bool) {
+	sc, err := icaobjects.AdoptStorageConfiguration(ctx, r.data.ICA, spec)
 	if err != nil {
-		addICAError(diags, "list", "storage configurations", "", err)
+		addObjectError(diags, err)
 		return nil, false
 	}
-	var existing *ica.StorageConfigurationWithDetails
-	for i := range all {
-		if all[i].Name == spec.Name {
-			existing = &all[i]
-			break
-		}
-	}
-	if existing == nil {
-		return nil, false
-	}
-	details := existing.StorageConfigurationDetails
-	if details == nil || details.AWSS3 == nil {
-		// The list did not carry the bucket: ask for the details.
-		d, err := r.data.ICA.GetStorageConfigurationDetails(ctx, existing.ID)
-		if err != nil {
-			addICAError(diags, "read the details of", "storage configuration", spec.Name, err)
-			return nil, false
-		}
-		if details != nil && details.StorageCredential != nil && d.StorageCredential == nil {
-			d.StorageCredential = details.StorageCredential
-		}
-		details = d
-	}
-	if diffs := spec.differences(specFromICA(existing.StorageConfiguration, details)); len(diffs) > 0 {
-		diags.AddAttributeError(path.Root("name"), "An ICA storage configuration with this name already exists",
-			fmt.Sprintf("ICA already has a storage configuration named %q (%s) that differs from this one: %s. ICA "+
-				"cannot change or delete it, so the provider cannot adopt it. Choose another name, or set these "+
-				"attributes to ICA's values.", spec.Name, existing.ID, strings.Join(diffs, "; ")))
-		return nil, false
-	}
-	if err := r.data.ICA.ValidateStorageConfiguration(ctx, existing.ID); err != nil {
-		addICAError(diags, "validate", "storage configuration", spec.Name, err)
+	if sc == nil {
 		return nil, false
 	}
 	diags.AddWarning("Adopted an existing ICA storage configuration",
 		fmt.Sprintf("ICA already had a storage configuration named %q (%s) with this bucket, prefix, region and "+
 			"encryption, probably from an earlier apply (ICA cannot delete configurations). The provider now manages "+
-			"it and has asked ICA to validate it again.", spec.Name, existing.ID))
-	sc := existing.StorageConfiguration
-	return &sc, true
+			"it and has asked ICA to validate it again.", spec.Name, sc.ID))
+	return sc, true
 }
 
-// errStillInitializing is returned when the context ends while ICA is still validating.
-var errStillInitializing = errors.New("ICA is still validating the storage configuration")
-
-// waitSettled polls until the status leaves INITIALIZING, with a growing interval, until ctx ends. An
-// ERROR status is returned as an error carrying ICA's errorMessage.
 func (r *storageConfigurationResource) waitSettled(ctx context.Context, id string) (*ica.StorageConfiguration, error) {
-	interval, maxInterval := r.pollInterval, r.maxPollInterval
-	if interval <= 0 {
-		interval = time.Second
-	}
-	if maxInterval <= 0 {
-		maxInterval = 15 * time.Second
-	}
-	start := time.Now()
-	for {
-		sc, err := r.data.ICA.GetStorageConfiguration(ctx, id)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, errStillInitializing
-			}
-			return nil, err
-		}
-		switch sc.Status {
-		case ica.StatusInitializing:
-			tflog.Info(ctx, "ICA is still validating the storage configuration", map[string]any{
-				"storage_configuration_id": id, "name": sc.Name, "status": sc.Status,
-				"waited": time.Since(start).Round(time.Millisecond).String(), "next_check_in": interval.String(),
-			})
-		case ica.StatusError:
-			return sc, &settleError{message: deref(sc.ErrorMessage)}
-		default:
-			return sc, nil
-		}
-		select {
-		case <-ctx.Done():
-			return sc, errStillInitializing
-		case <-time.After(interval):
-		}
-		interval = min(interval*3/2, maxInterval)
-	}
-}
-
-// settleError is ICA's verdict that a configuration does not work.
-type settleError struct{ message string }
-
-func (e *settleError) Error() string {
-	if e.message == "" {
-		return "ICA reports status ERROR without a message"
-	}
-	return e.message
+	return icaobjects.WaitSettled(ctx, r.data.ICA, id, icaobjects.Poll{})
 }
 
 func (r *storageConfigurationResource) addSettleError(diags *diag.Diagnostics, name, id string, timeout time.Duration, err error) {
-	var se *settleError
+	var se *icaobjects.SettleError
 	switch {
 	case errors.As(err, &se):
 		diags.AddError("ICA could not validate the storage configuration",
 			fmt.Sprintf("ICA reports the storage configuration %q (%s) in ERROR: %s. Fix the bucket, prefix, "+
 				"encryption or the credential's access key in AWS, then apply again (the configuration stays in ICA and "+
-				"the next apply validates it again).", name, id, strings.TrimSuffix(se.message, ".")))
-	case errors.Is(err, errStillInitializing):
+				"the next apply validates it again).", name, id, strings.TrimSuffix(se.Message, ".")))
+	case errors.Is(err, icaobjects.ErrStillInitializing):
 		diags.AddError("Timed out waiting for ICA to validate the storage configuration",
 			fmt.Sprintf("The storage configuration %q (%s) was still INITIALIZING after %s. It stays in ICA: apply again "+
 				"(it is validated again), raise timeouts, or set wait_for_ok = false.", name, id, timeout))

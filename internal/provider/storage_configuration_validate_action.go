@@ -26,8 +26,6 @@ type storageConfigurationValidateAction struct {
 	data *ProviderData
 	// progressEvery is how often a progress message says ICA is still validating.
 	progressEvery time.Duration
-	// pollInterval and maxPollInterval are the status polls' (storageConfigurationResource.waitSettled).
-	pollInterval, maxPollInterval time.Duration
 }
 
 type storageConfigurationValidateModel struct {
@@ -41,26 +39,33 @@ func (a *storageConfigurationValidateAction) Metadata(_ context.Context, req act
 
 func (a *storageConfigurationValidateAction) Schema(ctx context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Asks ICA to validate a storage configuration again (`:validate`) and waits until ICA settles: " +
+		MarkdownDescription: "Asks ICA to validate a storage configuration again (`:validate`) and waits until ICA settles: " +
 			"succeeds on `OK`, fails with ICA's error message on `ERROR`, and reports progress while ICA is still " +
 			"`INITIALIZING`. Run it with `terraform apply -invoke=action.ica_storage_configuration_validate.NAME`, or " +
 			"from an `action_trigger` (e.g. after a key rotation). Needs Terraform >= 1.14; with older versions, " +
 			"change the resource's `revalidate_trigger` instead.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Required:    true,
-				Description: "UUID of the ICA storage configuration, e.g. `ica_storage_configuration.x.id`.",
-				Validators:  []validator.String{uuidValidator("ICA storage configuration id")},
+				Required:            true,
+				MarkdownDescription: "UUID of the ICA storage configuration, e.g. `ica_storage_configuration.x.id`.",
+				Validators:          []validator.String{uuidValidator("ICA storage configuration id")},
 			},
 		},
 		Blocks: map[string]schema.Block{"timeouts": validateTimeoutsBlock(ctx)},
 	}
 }
 
+// validateTimeoutsBlock is the timeouts library's block, described like timeoutsBlock does for resources.
 func validateTimeoutsBlock(ctx context.Context) schema.Block {
 	block := timeouts.BlockWithOpts(ctx, timeouts.Opts{
 		InvokeDescription: "How long to wait for ICA's verdict, as a duration such as `30m`. Default `20m`.",
 	}).(schema.SingleNestedBlock)
+	for name, a := range block.Attributes {
+		if s, ok := a.(schema.StringAttribute); ok {
+			s.MarkdownDescription, s.Description = s.Description, ""
+			block.Attributes[name] = s
+		}
+	}
 	block.Description = "How long to wait for ICA to validate the configuration."
 	return block
 }
@@ -98,7 +103,7 @@ func (a *storageConfigurationValidateAction) Invoke(ctx context.Context, req act
 
 	// The resource's wait (polls with a growing interval) runs aside, so that progress keeps coming
 	// at a steady pace whatever the poll interval has grown to.
-	waiter := &storageConfigurationResource{data: a.data, pollInterval: a.pollInterval, maxPollInterval: a.maxPollInterval}
+	waiter := &storageConfigurationResource{data: a.data}
 	type verdict struct {
 		sc  *ica.StorageConfiguration
 		err error

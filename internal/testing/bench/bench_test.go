@@ -25,10 +25,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/awsproxy"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/bench"
-	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 
 func TestMain(m *testing.M) { acctest.Main(m) }

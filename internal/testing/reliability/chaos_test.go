@@ -23,9 +23,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/awsproxy"
-	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 
 // interruptionsSurvived counts killed applies that a re-apply then converged, for RELIABILITY.md.

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/awsproxy"
-	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 )
 
 const (

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
+	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
 // jwtShape matches any JSON Web Token: the emulator's, ICA's, or one a provider bug would print.
