@@ -35,7 +35,7 @@ func identityFromState(ctx context.Context, state, prior tfsdk.State, identity *
 	}
 	from := state
 	if state.Raw.IsNull() {
-		if !identity.Raw.IsNull() && !identity.Raw.IsFullyNull() || prior.Raw.IsNull() {
+		if !identity.Raw.IsFullyNull() || prior.Raw.IsNull() {
 			return
 		}
 		from = prior

@@ -79,10 +79,6 @@ func result(ctx context.Context, req list.ListRequest, display string, identity 
 	return r
 }
 
-func errorResults(diags diag.Diagnostics) func(func(list.ListResult) bool) {
-	return func(push func(list.ListResult) bool) { push(list.ListResult{Diagnostics: diags}) }
-}
-
 // configOf reads a list block's config into target; false (with the error pushed as the only result)
 // when that fails or the provider has no ICA credentials.
 func (l *listBase) configOf(ctx context.Context, cfg tfsdk.Config, target any, typeName string, resp *list.ListResultsStream) bool {
@@ -95,7 +91,7 @@ func (l *listBase) configOf(ctx context.Context, cfg tfsdk.Config, target any, t
 		diags.AddError("Provider not configured", "The provider must be configured to list "+typeName+".")
 	}
 	if diags.HasError() {
-		resp.Results = errorResults(diags)
+		resp.Results = list.ListResultsStreamDiagnostics(diags)
 		return false
 	}
 	return true
@@ -114,7 +110,7 @@ func listByName[T any](ctx context.Context, l *listBase, req list.ListRequest, r
 	if err != nil {
 		var diags diag.Diagnostics
 		addICAError(&diags, "list", what, "", err)
-		resp.Results = errorResults(diags)
+		resp.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
 	resp.Results = func(push func(list.ListResult) bool) {
