@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
@@ -12,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/icaobjects"
 )
 
 var _ action.ActionWithConfigure = (*storageConfigurationValidateAction)(nil)
@@ -119,7 +122,15 @@ func (a *storageConfigurationValidateAction) Invoke(ctx context.Context, req act
 	for {
 		select {
 		case v := <-done:
-			if v.err != nil {
+			var se *icaobjects.SettleError
+			switch {
+			case errors.As(v.err, &se):
+				resp.Diagnostics.AddError("ICA could not validate the storage configuration",
+					fmt.Sprintf("ICA reports the storage configuration %q (%s) in ERROR: %s. Fix the bucket, prefix, "+
+						"encryption or the credential's access key in AWS, then run the action again.",
+						sc.Name, id, strings.TrimSuffix(se.Message, ".")))
+				return
+			case v.err != nil:
 				waiter.addSettleError(&resp.Diagnostics, sc.Name, id, timeout, v.err)
 				return
 			}
