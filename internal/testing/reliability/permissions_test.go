@@ -21,7 +21,7 @@ import (
 )
 
 // permissionsFile is the AWS policy the documentation tells users to give the identity Terraform runs as.
-var permissionsFile = filepath.Join("..", "..", "examples", "provider", "aws-permissions.json")
+var permissionsFile = filepath.Join("..", "..", "..", "examples", "provider", "aws-permissions.json")
 
 // motoEvaluable returns the document with the Resource of its IAM statements set to "*": moto checks IAM
 // actions against the resource "*" only (it does not know which user or policy an IAM call is about), so
