@@ -87,11 +87,12 @@ func TestProviderPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	runner := admin.WithCredentials(aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey))
-	// The runner's key really is limited: an action the document does not grant is refused.
-	_, err = runner.IAM.ListUsers(ctx, &iam.ListUsersInput{})
+	// The runner's key really is limited: an action the document does not grant is refused (ListUsers is
+	// granted, for terraform query only).
+	_, err = runner.IAM.ListRoles(ctx, &iam.ListRolesInput{})
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "AccessDenied" {
-		t.Fatalf("ListUsers with the runner's key: want AccessDenied (moto must enforce IAM), got %v", err)
+		t.Fatalf("ListRoles with the runner's key: want AccessDenied (moto must enforce IAM), got %v", err)
 	}
 
 	bucket := acctest.RandomName("perm-")
