@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end demo, run by `make demo`: builds the provider and the ICA emulator, starts moto and the emulator on
-# free loopback ports, applies examples/quickstart against them, shows an empty second plan, rotates the key,
-# destroys, and stops everything it started. Nothing reaches AWS, ICA or a Terraform registry.
+# free loopback ports, applies examples/quickstart against them (bucket → connection → storage configuration →
+# project), shows an empty second plan, rotates the key, destroys (the project is hidden), and stops everything
+# it started. Nothing reaches AWS, ICA or a Terraform registry.
 # Overrides: TERRAFORM=/path/to/terraform (or tofu), MOTO_SERVER=/path/to/moto_server.
 set -euo pipefail
 
@@ -251,6 +252,8 @@ info "ICA credential id:             $(out credential_id)"
 info "ICA storage configuration:     $(out storage_configuration_id)"
 info "storage configuration status:  $(out storage_configuration_status)"
 [[ "$(out storage_configuration_status)" == "OK" ]] || fail "the storage configuration did not settle OK"
+info "ICA project:                   $(out project_id)"
+info "project folder:                $(out project_folder)"
 old_key="$(out access_key_id)"
 
 step "terraform plan again: nothing should change"
@@ -278,14 +281,21 @@ new_key="$(out access_key_id)"
 info "old access key id: $old_key"
 info "new access key id: $new_key"
 [[ "$new_key" != "$old_key" ]] || fail "the access key id did not change"
+info "storage configuration status after ICA validated it again with the new key: $(out storage_configuration_status)"
+[[ "$(out storage_configuration_status)" == "OK" ]] || fail "ICA could not use the new key"
 
 step "Checking ICA, IAM and the bucket's CORS rules"
-aws_py "$bucket" "$(out iam_user)" "$(out credential_id)" "$new_key" "$ica_url" <<'EOF'
+aws_py "$bucket" "$(out iam_user)" "$(out credential_id)" "$new_key" "$ica_url" "$(out project_id)" "$(out storage_configuration_id)" <<'EOF'
 import urllib.request
-bucket, user, cred_id, new_key, ica_url = sys.argv[1:6]
+bucket, user, cred_id, new_key, ica_url, project_id, config_id = sys.argv[1:8]
 with urllib.request.urlopen(ica_url + "/_emulator/credentials") as r:
     held = next((c["accessKeyId"] for c in json.load(r) if c["id"] == cred_id), None)
 print("    ICA credential holds:  %s" % held)
+with urllib.request.urlopen(ica_url + "/_emulator/projects") as r:
+    project = next((p for p in json.load(r) if p["id"] == project_id), None)
+print("    ICA project:           %s" % project)
+if not project or project["hidden"] or project["storageConfigurationId"] != config_id:
+    sys.exit("the project must still be visible, on the storage configuration")
 keys = [k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]]
 print("    IAM user's keys:       %s" % " ".join(keys))
 print("    the bucket's CORS rules (its own rule survived next to the connection's):")
@@ -298,9 +308,15 @@ EOF
 
 step "terraform destroy"
 tf destroy -auto-approve -input=false
-info "(ICA has no delete API: the credential and storage configuration stay in ICA, as the warnings say)"
-aws_py "$bucket" <<'EOF'
-bucket = sys.argv[1]
+info "(ICA has no delete API: the credential and storage configuration stay in ICA and the project is hidden, as the warnings say)"
+aws_py "$bucket" "$ica_url" <<'EOF'
+import urllib.request
+bucket, ica_url = sys.argv[1:3]
+with urllib.request.urlopen(ica_url + "/_emulator/projects") as r:
+    projects = json.load(r)
+print("    ICA projects: %s" % ", ".join("%s (hidden: %s)" % (p["name"], p["hidden"]) for p in projects))
+if len(projects) != 1 or not projects[0]["hidden"]:
+    sys.exit("destroy must hide the one project")
 print("    the bucket's CORS rules:")
 print_cors(bucket)
 users = iam.list_users()["Users"]

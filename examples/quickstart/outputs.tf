@@ -32,3 +32,13 @@ output "storage_configuration_status" {
   description = "ICA's validation status of the storage configuration: OK once ICA reached the bucket."
   value       = ica_storage_configuration.this.status
 }
+
+output "project_id" {
+  description = "The ICA project's UUID."
+  value       = ica_project.this.id
+}
+
+output "project_folder" {
+  description = "Where the project keeps its data: bucket/prefix/subfolder."
+  value       = "${ica_s3_connection.this.bucket}/${ica_storage_configuration.this.prefix}${ica_project.this.storage_configuration_subfolder}"
+}

@@ -51,3 +51,15 @@ variable "storage_configuration_name" {
   type        = string
   default     = "quickstart"
 }
+
+variable "project_name" {
+  description = "ICA project name: a letter, then letters, digits, spaces, _ and -. ICA cannot delete projects: destroy hides it."
+  type        = string
+  default     = "Quickstart"
+}
+
+variable "project_subfolder" {
+  description = "The project's folder inside the storage configuration's prefix (never its root)."
+  type        = string
+  default     = "runs"
+}

@@ -1,7 +1,8 @@
 // Package awsapi adapts aws-sdk-go-v2 (S3, IAM, STS) to the small interfaces of internal/connection:
 // lazy configuration from the provider's aws block, S3 calls routed to each bucket's own region,
-// not-found and conflict errors mapped to connection.ErrNotFound / ErrAlreadyExists, and every call
-// logged through tflog (service, operation, region, HTTP status, duration; never credentials).
+// not-found and conflict errors mapped to connection.ErrNotFound / ErrAlreadyExists, a time limit on
+// every request attempt (an endpoint that stalls once is not called again by the process), and every
+// call logged through tflog (service, operation, region, HTTP status, duration; never credentials).
 package awsapi
 
 import (
@@ -12,8 +13,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -35,15 +38,16 @@ type Clients struct {
 	cfg  aws.Config
 	err  error
 
-	mu  sync.Mutex
-	s3  map[string]*s3.Client // by region
-	iam *iam.Client
-	sts *sts.Client
+	mu      sync.Mutex
+	s3      map[string]*s3.Client // by region
+	iam     *iam.Client
+	sts     *sts.Client
+	stalled map[string]*NoAnswerError // by service and endpoint: the first call that got no answer
 }
 
 // New returns lazily configured clients; safe for concurrent use.
 func New(s Settings) *Clients {
-	return &Clients{settings: s, s3: map[string]*s3.Client{}}
+	return &Clients{settings: s, s3: map[string]*s3.Client{}, stalled: map[string]*NoAnswerError{}}
 }
 
 // Config loads the AWS configuration once: the standard chain with the aws block's overrides.
@@ -54,8 +58,14 @@ func (c *Clients) Config(ctx context.Context) (aws.Config, error) {
 
 func (c *Clients) load(ctx context.Context) (aws.Config, error) {
 	s := c.settings
+	timeout := s.requestTimeout()
 	opts := []func(*config.LoadOptions) error{
-		config.WithAPIOptions([]func(*middleware.Stack) error{logCalls}),
+		config.WithAPIOptions([]func(*middleware.Stack) error{logCalls, c.boundCalls}),
+		// The limit of each attempt, from dialling to the last byte of the answer.
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(timeout)),
+		// The SDK runs credential sources under a context that ignores cancellation, so a credential_process
+		// must be stopped by its own limit (the SDK's default is a minute).
+		config.WithProcessCredentialOptions(func(o *processcreds.Options) { o.Timeout = timeout }),
 	}
 	if s.Region != "" {
 		opts = append(opts, config.WithRegion(s.Region))
@@ -69,8 +79,11 @@ func (c *Clients) load(ctx context.Context) (aws.Config, error) {
 	if s.MaxRetries > 0 {
 		opts = append(opts, config.WithRetryMaxAttempts(s.MaxRetries+1))
 	}
-	// The configuration outlives this call: don't let a request's cancellation poison it.
-	cfg, err := config.LoadDefaultConfig(context.WithoutCancel(ctx), opts...)
+	// The configuration outlives this call: don't let a request's cancellation poison it, but do bound
+	// the load (it may read a profile's settings from a slow source).
+	loadCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	cfg, err := config.LoadDefaultConfig(loadCtx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("loading the AWS configuration (aws block, environment, shared config files): %w", err)
 	}
@@ -89,6 +102,9 @@ func (c *Clients) load(ctx context.Context) (aws.Config, error) {
 				o.ExternalID = aws.String(s.AssumeRoleExternalID)
 			}
 		}))
+	}
+	if cfg.Credentials != nil {
+		cfg.Credentials = aws.NewCredentialsCache(boundedCredentials{inner: cfg.Credentials, timeout: timeout})
 	}
 	return cfg, nil
 }

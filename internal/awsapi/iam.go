@@ -117,6 +117,27 @@ func (a IAM) DeleteUser(ctx context.Context, name string) error {
 	return mapErr(err)
 }
 
+// ListUsers lists the account's IAM users (names, paths and ARNs; IAM returns no tags here), one call
+// per page of 1,000.
+func (a IAM) ListUsers(ctx context.Context) ([]connection.User, error) {
+	cl, err := a.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var users []connection.User
+	p := iam.NewListUsersPaginator(cl, &iam.ListUsersInput{MaxItems: aws.Int32(1000)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		for i := range out.Users {
+			users = append(users, userOut(&out.Users[i]))
+		}
+	}
+	return users, nil
+}
+
 func (a IAM) ListAccessKeys(ctx context.Context, user string) ([]connection.AccessKey, error) {
 	cl, err := a.client(ctx)
 	if err != nil {

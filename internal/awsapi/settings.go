@@ -1,5 +1,7 @@
 package awsapi
 
+import "time"
+
 // Settings is the provider's `aws` block, already merged with nothing: empty fields mean "use the
 // standard AWS chain" (environment, shared config, AWS_ENDPOINT_URL[_<SERVICE>]).
 type Settings struct {
@@ -21,4 +23,15 @@ type Settings struct {
 
 	// MaxRetries bounds the SDK retryer; 0 means the SDK default.
 	MaxRetries int
+
+	// RequestTimeout bounds each request attempt and each fetch of credentials; 0 means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
+}
+
+func (s Settings) requestTimeout() time.Duration {
+	if s.RequestTimeout > 0 {
+		return s.RequestTimeout
+	}
+	return DefaultRequestTimeout
 }

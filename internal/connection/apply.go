@@ -25,7 +25,16 @@ type run struct {
 	keys keyPlan
 	// credNeedsSecret: the ICA credential is missing or adopted, so it must be sent a new key.
 	credNeedsSecret bool
-	desiredPolicy   string
+	// credAdopted: the credential was found by name and is not yet this connection's.
+	credAdopted bool
+	// takenFrom is the IAM user of the connection (of the same bucket and folder) that held the adopted
+	// credential until this apply: a replacement taking it over.
+	takenFrom string
+	// noClaim: sharing was found (see plan), so this apply stamps no claim and records no token.
+	noClaim bool
+	// newUser, newPolicy: this apply created or adopted the user or policy (they need our claim).
+	newUser, newPolicy bool
+	desiredPolicy      string
 	// userReady (when not nil) tells the CORS step whether the user is this connection's (see Apply).
 	userReady chan bool
 
@@ -48,6 +57,8 @@ func (r *run) state() State {
 func (r *run) adopted(what string) {
 	r.update(func(st *State) { st.Adopted = append(st.Adopted, what) })
 }
+
+func (r *run) note(what string) { r.update(func(st *State) { st.Notes = append(st.Notes, what) }) }
 
 // parallel runs the steps at once and joins their errors. Steps never cancel each other: each records
 // what it achieved, so one step's failure does not leave another's work unrecorded.
@@ -106,7 +117,9 @@ func (r *run) apply(ctx context.Context) error {
 // plan reads what the key plan needs and decides it, refusing before anything is changed.
 func (r *run) plan(ctx context.Context) error {
 	spec, prior, o := r.spec, r.prior, r.o
-	if o.userFound && prior.UserARN != "" && maps.Equal(prior.Tags, spec.Tags) && !hasOtherKey(o.keys, prior.AccessKeyID) {
+	// A state without our token (older state, or an import) proves nothing: read what the tags say.
+	claimKnown := spec.Token == "" || prior.Token == spec.Token
+	if o.userFound && prior.UserARN != "" && claimKnown && maps.Equal(prior.Tags, spec.Tags) && !hasOtherKey(o.keys, prior.AccessKeyID) {
 		// The user in state is ours, its tags are not changing and no other key needs its owner
 		// checked: its tags need not be read (only a retried key create asks, see (*run).rotateKey).
 		r.user = &User{Name: spec.UserName, Path: spec.Path, ARN: prior.UserARN}
@@ -120,13 +133,28 @@ func (r *run) plan(ctx context.Context) error {
 			r.user = &u
 		}
 	}
-	credAdopted := prior.CredentialID == "" && o.cred != nil
-	r.credNeedsSecret = o.cred == nil || credAdopted
-	if credAdopted {
-		r.adopted(fmt.Sprintf("ICA storage credential %q (%s) already existed: it was adopted and now holds the new access key", o.cred.Name, o.cred.ID))
+	if !claimKnown && prior.UserARN != "" {
+		if err := r.checkSharing(ctx); err != nil {
+			return err
+		}
+	}
+	r.credAdopted = prior.CredentialID == "" && o.cred != nil
+	r.credNeedsSecret = o.cred == nil || r.credAdopted
+	if r.credAdopted && spec.Token != "" {
+		holder, err := r.c.credentialHolder(ctx, spec)
+		if err != nil {
+			return err
+		}
+		if holder != nil {
+			if err := r.c.mayTakeOverCredential(ctx, spec, *holder); err != nil {
+				return err
+			}
+			r.takenFrom = holder.Name
+		}
 	}
 	if r.user != nil {
-		kp, err := planKeys(spec.UserName, o.keys, prior.AccessKeyID, spec.Rotate || r.credNeedsSecret, isOurs(r.user.Tags, spec.Bucket))
+		owned := isOurs(r.user.Tags, spec.Bucket) && (o.userTagsUnread || keysAreOurs(r.user.Tags, spec))
+		kp, err := planKeys(spec.UserName, o.keys, prior.AccessKeyID, spec.Rotate || r.credNeedsSecret, owned)
 		if err != nil {
 			return err
 		}
@@ -175,5 +203,8 @@ func (r *run) iam(ctx context.Context) error {
 			return err
 		}
 	}
-	return r.rotateKey(ctx)
+	if err := r.rotateKey(ctx); err != nil {
+		return err
+	}
+	return r.claim(ctx)
 }

@@ -31,6 +31,8 @@ type Converger struct {
 
 	accountOnce sync.Mutex
 	accountID   string
+
+	planned plannedNames
 }
 
 func New(d Deps) *Converger {

@@ -493,7 +493,7 @@ func TestUserOfAnotherConnectionIsNotAdopted(t *testing.T) {
 	if err != nil || partial.CORSRule || partial.UserARN != "" {
 		t.Fatalf("refresh of the refused connection claims the first one's objects: %+v %v", partial, err)
 	}
-	if err := w.converger().Delete(context.Background(), second, partial); err != nil {
+	if _, err := w.converger().Delete(context.Background(), second, partial); err != nil {
 		t.Fatal(err)
 	}
 	assertConverged(t, w, first, st)
@@ -565,7 +565,7 @@ func TestFiveConnectionsOnOneBucketConcurrently(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = c.Delete(context.Background(), specs[i], states[i])
+			_, errs[i] = c.Delete(context.Background(), specs[i], states[i])
 		}()
 	}
 	wg.Wait()
@@ -585,7 +585,7 @@ func TestDelete(t *testing.T) {
 	st := mustApply(t, c, spec, State{})
 	spec.Prefix = "x/"
 	st = mustApply(t, c, spec, st) // a second policy version
-	if err := c.Delete(context.Background(), spec, st); err != nil {
+	if _, err := c.Delete(context.Background(), spec, st); err != nil {
 		t.Fatal(err)
 	}
 	if len(w.users) != 0 || len(w.policies) != 0 || w.buckets["data"].cors != nil {
@@ -595,7 +595,7 @@ func TestDelete(t *testing.T) {
 		t.Fatal("the ICA credential has no delete API and must be left alone")
 	}
 	// Everything already gone: still fine.
-	if err := c.Delete(context.Background(), spec, st); err != nil {
+	if _, err := c.Delete(context.Background(), spec, st); err != nil {
 		t.Fatalf("second delete: %v", err)
 	}
 }
@@ -620,7 +620,7 @@ func TestDeleteCallsAndConflicts(t *testing.T) {
 		c := w.converger()
 		st := mustApply(t, c, spec, State{})
 		w.resetCalls()
-		if err := c.Delete(ctx, spec, st); err != nil {
+		if _, err := c.Delete(ctx, spec, st); err != nil {
 			t.Fatal(err)
 		}
 		want := map[string]int{"DeleteAccessKey": 1, "DetachUserPolicy": 1, "DeleteUser": 1, "DeletePolicy": 1}
@@ -647,7 +647,7 @@ func TestDeleteCallsAndConflicts(t *testing.T) {
 		w.policies[st.PolicyARN].defaultV = "v1" // added as a non-default version, outside Terraform
 		w.mu.Unlock()
 		w.resetCalls()
-		if err := c.Delete(ctx, spec, st); err != nil {
+		if _, err := c.Delete(ctx, spec, st); err != nil {
 			t.Fatal(err)
 		}
 		if len(w.users) != 0 || len(w.policies) != 0 {
@@ -672,7 +672,7 @@ func TestDeleteCallsAndConflicts(t *testing.T) {
 		if err := w.AttachUserPolicy(ctx, spec.UserName, p.ARN); err != nil {
 			t.Fatal(err)
 		}
-		err = c.Delete(ctx, spec, st)
+		_, err = c.Delete(ctx, spec, st)
 		if err == nil || !strings.Contains(err.Error(), "deleting IAM user") || !errors.Is(err, ErrDeleteConflict) {
 			t.Fatalf("Delete = %v, want the DeleteConflict of deleting the IAM user", err)
 		}
@@ -683,7 +683,7 @@ func TestDeleteCallsAndConflicts(t *testing.T) {
 		if err := w.DetachUserPolicy(ctx, spec.UserName, p.ARN); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.Delete(ctx, spec, st); err != nil {
+		if _, err := c.Delete(ctx, spec, st); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := w.users[spec.UserName]; ok {

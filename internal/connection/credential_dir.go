@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/icaobjects"
 	"github.com/ica-tf/terraform-provider-ica/internal/wait"
 )
 
@@ -53,13 +54,16 @@ func (d *credentialDirectory) ByID(ctx context.Context, id string) (*ica.Storage
 	return find(items, func(c ica.StorageCredential) bool { return c.ID == id }), nil
 }
 
-// ByName returns the credential with that name, or nil.
+// ByName returns the credential with that name, or nil; several of that name are an
+// *icaobjects.AmbiguousNameError listing their UUIDs (the one adopt-by-name rule of the provider).
 func (d *credentialDirectory) ByName(ctx context.Context, name string) (*ica.StorageCredential, error) {
 	items, err := d.list(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return find(items, func(c ica.StorageCredential) bool { return c.Name == name }), nil
+	return icaobjects.AdoptByName(items, "storage credentials", name,
+		func(c ica.StorageCredential) string { return c.Name },
+		func(c ica.StorageCredential) string { return c.ID })
 }
 
 func (d *credentialDirectory) added(c ica.StorageCredential) {

@@ -3,24 +3,26 @@ package connection
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
 )
 
 // Delete removes our CORS rule (the configuration goes when ours was its only rule), the user's keys,
-// the attachment, the user, every version of the policy and the policy. Parts already gone are fine.
-// The ICA credential is left alone: ICA has no delete API (the caller warns about it).
-func (c *Converger) Delete(ctx context.Context, spec Spec, prior State) error {
-	return parallel(func() error { return c.deleteCORS(ctx, spec, prior) }, func() error { return c.deleteIAM(ctx, spec, prior) })
+// the attachment, the user, every version of the policy and the policy: what destroyScope says is this
+// connection's. Parts already gone are fine. The returned notes name what was left to the connection
+// that claims it. The ICA credential is left alone: ICA has no delete API (the caller warns about it).
+func (c *Converger) Delete(ctx context.Context, spec Spec, prior State) ([]string, error) {
+	scope, err := c.destroyScope(ctx, spec, prior)
+	if err != nil {
+		return nil, err
+	}
+	return scope.notes, parallel(func() error { return c.deleteCORS(ctx, spec, prior, scope) }, func() error { return c.deleteIAM(ctx, spec, prior, scope) })
 }
 
-func (c *Converger) deleteCORS(ctx context.Context, spec Spec, prior State) error {
-	if !spec.ManageCORS {
-		return nil
-	}
-	if !claimsCORS(prior) {
-		// A create that failed before its user was made never wrote the rule (it waits for the user):
-		// a rule with this ID belongs to another connection with the same IAM user name.
+func (c *Converger) deleteCORS(ctx context.Context, spec Spec, prior State, scope destroyScope) error {
+	if !spec.ManageCORS || !scope.cors {
 		return nil
 	}
 	want := policy.ICARule(spec.CORSRuleID, spec.CORSOrigins)
@@ -38,41 +40,19 @@ func (c *Converger) deleteCORS(ctx context.Context, spec Spec, prior State) erro
 // (DeleteConflict) to delete a user that still has keys, or a policy that still has non-default versions;
 // only then are those listed, removed and the delete retried, so a key or version the state does not know
 // about (a rotation cut short, an edit made outside Terraform) still goes. Parts already gone are fine.
-func (c *Converger) deleteIAM(ctx context.Context, spec Spec, prior State) error {
-	mine, err := c.userIsMine(ctx, spec, prior)
-	if err != nil {
-		return err
-	}
-	if mine {
-		if err := c.deleteUser(ctx, spec.UserName, prior); err != nil {
+func (c *Converger) deleteIAM(ctx context.Context, spec Spec, prior State, scope destroyScope) error {
+	if scope.user {
+		if err := c.deleteUser(ctx, spec.UserName, prior, scope.sweep); err != nil {
 			return err
 		}
 	}
-	if prior.PolicyARN == "" {
+	if !scope.policy {
 		return nil
 	}
 	return c.deletePolicy(ctx, prior.PolicyARN, prior.PolicyVersionID)
 }
 
-// userIsMine reports whether destroy may delete the user named in the configuration. A user recorded in
-// the state is this connection's. With none recorded (a create that failed before or while making the
-// user), the user is deleted only when its ownership tags say this connection made it: a same-named user
-// can belong to another connection (whose create refused to share it) or to someone else.
-func (c *Converger) userIsMine(ctx context.Context, spec Spec, prior State) (bool, error) {
-	if prior.UserARN != "" || prior.AccessKeyID != "" {
-		return true, nil
-	}
-	u, err := c.d.IAM.GetUser(ctx, spec.UserName)
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, stepErr("reading IAM user", quote(spec.UserName), err)
-	}
-	return userIsThisConnections(u, spec), nil
-}
-
-func (c *Converger) deleteUser(ctx context.Context, name string, prior State) error {
+func (c *Converger) deleteUser(ctx context.Context, name string, prior State, sweep bool) error {
 	if err := parallel(
 		func() error {
 			if prior.AccessKeyID == "" {
@@ -99,7 +79,8 @@ func (c *Converger) deleteUser(ctx context.Context, name string, prior State) er
 	if !errors.Is(err, ErrDeleteConflict) {
 		return stepErr("deleting IAM user", quote(name), err)
 	}
-	// Keys the state does not record block the delete: list them, delete them, try again.
+	// Keys the state does not record block the delete: on a user that is provably this connection's (its
+	// claim), they are leftovers of a cut-short rotation: list them, delete them, try again.
 	keys, listErr := c.d.IAM.ListAccessKeys(ctx, name)
 	if errors.Is(listErr, ErrNotFound) {
 		return nil
@@ -110,6 +91,13 @@ func (c *Converger) deleteUser(ctx context.Context, name string, prior State) er
 	if len(keys) == 0 {
 		// Something else holds the user (a policy attached outside Terraform, a login profile): say so.
 		return stepErr("deleting IAM user", quote(name), err)
+	}
+	if !sweep {
+		ids := make([]string, len(keys))
+		for i, k := range keys {
+			ids[i] = k.ID
+		}
+		return stepErr("deleting IAM user", quote(name), fmt.Errorf("it still has access keys this connection did not record (%s), and its claim does not prove they are this connection's: delete the ones nothing uses (aws iam delete-access-key --user-name %s --access-key-id KEY_ID) and destroy again", strings.Join(ids, ", "), name))
 	}
 	deletes := make([]func() error, len(keys))
 	for i, k := range keys {

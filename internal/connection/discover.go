@@ -4,15 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
-
-// UserDirectory lists IAM users, for discovery only (terraform query); it needs iam:ListUsers and
-// iam:ListUserTags, which nothing else asks for.
-type UserDirectory interface {
-	// ListUsers calls each for every user of the account (without tags) until it returns false.
-	ListUsers(ctx context.Context, each func(User) bool) error
-	ListUserTags(ctx context.Context, name string) (map[string]string, error)
-}
 
 // Found names a connection discovery found: the three parts of its import ID.
 type Found struct {
@@ -35,51 +29,52 @@ func (f Filter) matches(found Found) bool {
 // handMade reports whether the filter names a connection well enough to look for one made by hand.
 func (f Filter) handMade() bool { return f.Bucket != "" && f.CredentialName != "" }
 
-// Discover finds connections, calling each for every one until it returns false. Users carrying this
-// provider's ownership tags are connections it made: ListUsers returns no tags, so that costs one
-// ListUsers call per 100 users plus one ListUserTags call per user (one, when the filter names the user).
-// When the filter names a bucket and a credential, an untagged user whose attached managed policy grants
-// that bucket is a connection made by hand; checking that costs ListAttachedUserPolicies per untagged
-// user, and GetPolicy and GetPolicyVersion per attached policy.
-func (c *Converger) Discover(ctx context.Context, dir UserDirectory, f Filter, each func(Found) bool) error {
-	if f.UserName != "" {
-		user, err := c.d.IAM.GetUser(ctx, f.UserName)
+// ImportID is the string import ID of a found connection.
+func (f Found) ImportID() string { return fmt.Sprintf("%s:%s:%s", f.Bucket, f.UserName, f.CredentialName) }
+
+// Discover finds connections (for terraform query), calling each for every one, in user name order, until
+// it returns false. Users carrying this provider's ownership tags are connections it made. IAM's
+// ListUsers returns no tags, so that costs one ListUsers call per 1,000 users plus one GetUser per user
+// (just the GetUser when the filter names the user). When the filter names a bucket and a credential, a
+// user without the ownership tags whose attached managed policy grants that bucket is a connection made by
+// hand; checking that adds ListAttachedUserPolicies per such user, and GetPolicy and GetPolicyVersion per
+// attached policy.
+func (c *Converger) Discover(ctx context.Context, f Filter, each func(Found) bool) error {
+	names := []string{f.UserName}
+	if f.UserName == "" {
+		users, err := c.d.IAM.ListUsers(ctx)
+		if err != nil {
+			return stepErr("listing IAM users", "of the account", err)
+		}
+		names = names[:0]
+		for _, u := range users {
+			names = append(names, u.Name)
+		}
+		slices.SortFunc(names, strings.Compare)
+	}
+	for _, name := range names {
+		user, err := c.d.IAM.GetUser(ctx, name)
 		if errors.Is(err, ErrNotFound) {
-			return nil
+			continue // deleted since the list, or the filter names no user
 		}
 		if err != nil {
-			return stepErr("reading IAM user", quote(f.UserName), err)
+			return stepErr("reading IAM user", quote(name), err)
 		}
-		found, ok, err := c.classify(ctx, f, user, user.Tags)
-		if err != nil || !ok {
+		found, ok, err := c.classify(ctx, f, user)
+		if err != nil {
 			return err
 		}
-		each(found)
-		return nil
-	}
-	var inner error
-	err := dir.ListUsers(ctx, func(u User) bool {
-		tags, err := dir.ListUserTags(ctx, u.Name)
-		if err != nil {
-			inner = stepErr("listing tags of IAM user", quote(u.Name), err)
-			return false
+		if ok && !each(found) {
+			return nil
 		}
-		found, ok, err := c.classify(ctx, f, u, tags)
-		if err != nil {
-			inner = err
-			return false
-		}
-		return !ok || each(found)
-	})
-	if err != nil {
-		return stepErr("listing IAM users", "of the account", err)
 	}
-	return inner
+	return nil
 }
 
 // classify says whether user is a connection matching f: ours by its tags, else (with a bucket and
 // credential in f) made by hand when an attached policy grants the bucket.
-func (c *Converger) classify(ctx context.Context, f Filter, user User, tags map[string]string) (Found, bool, error) {
+func (c *Converger) classify(ctx context.Context, f Filter, user User) (Found, bool, error) {
+	tags := user.Tags
 	if tags[TagManagedBy] == ManagedByValue && tags[TagBucket] != "" && tags[TagCredential] != "" {
 		found := Found{Bucket: tags[TagBucket], UserName: user.Name, CredentialName: tags[TagCredential], Owned: true}
 		return found, f.matches(found), nil
@@ -87,14 +82,9 @@ func (c *Converger) classify(ctx context.Context, f Filter, user User, tags map[
 	if !f.handMade() {
 		return Found{}, false, nil
 	}
-	_, grants, err := c.grantingPolicy(ctx, user.Name, f.Bucket)
-	if err != nil || !grants {
+	g, err := c.grantingPolicy(ctx, f.Bucket, user.Name)
+	if err != nil || g == nil {
 		return Found{}, false, err
 	}
 	return Found{Bucket: f.Bucket, UserName: user.Name, CredentialName: f.CredentialName}, true, nil
-}
-
-// ImportID is the string import ID of a found connection.
-func (f Found) ImportID() string {
-	return fmt.Sprintf("%s:%s:%s", f.Bucket, f.UserName, f.CredentialName)
 }

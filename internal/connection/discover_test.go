@@ -4,55 +4,14 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 )
 
-// ListUsers and ListUserTags make the fake world a UserDirectory: users in name order, 2 per page.
-func (w *world) ListUsers(ctx context.Context, each func(User) bool) error {
-	w.mu.Lock()
-	names := make([]string, 0, len(w.users))
-	for n := range w.users {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	w.mu.Unlock()
-	for page := range slices.Chunk(names, 2) {
-		w.mu.Lock()
-		err := w.call("ListUsers")
-		w.mu.Unlock()
-		if err != nil {
-			return err
-		}
-		for _, n := range page {
-			if !each(User{Name: n}) {
-				return nil
-			}
-		}
-	}
-	return nil
-}
-
-func (w *world) ListUserTags(ctx context.Context, name string) (map[string]string, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.call("ListUserTags"); err != nil {
-		return nil, err
-	}
-	u, ok := w.users[name]
-	if !ok {
-		return nil, notFound("user " + name)
-	}
-	return cloneMap(u.tags), nil
-}
-
-var _ UserDirectory = (*world)(nil)
-
 func discoverAll(t *testing.T, w *world, f Filter) []Found {
 	t.Helper()
 	var out []Found
-	if err := w.converger().Discover(context.Background(), w, f, func(x Found) bool { out = append(out, x); return true }); err != nil {
+	if err := w.converger().Discover(context.Background(), f, func(x Found) bool { out = append(out, x); return true }); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -84,17 +43,17 @@ func TestDiscover(t *testing.T) {
 		// wantCalls are exact counts of the discovery calls.
 		wantCalls map[string]int
 	}{
-		// 5 users: 3 pages of 2, one tag read each, no policy read.
+		// 5 users: one list, one GetUser each (for the tags), no policy read.
 		{name: "by ownership tags", want: []Found{oursFound, ours2Found},
-			wantCalls: map[string]int{"ListUsers": 3, "ListUserTags": 5, "ListAttachedUserPolicies": 0}},
+			wantCalls: map[string]int{"ListUsers": 1, "GetUser": 5, "ListAttachedUserPolicies": 0}},
 		{name: "by ownership tags and credential", filter: Filter{CredentialName: ours2.CredentialName}, want: []Found{ours2Found}},
 		{name: "another bucket", filter: Filter{Bucket: "elsewhere"},
-			wantCalls: map[string]int{"ListUsers": 3, "ListUserTags": 5}},
+			wantCalls: map[string]int{"ListUsers": 1, "GetUser": 5}},
 		{name: "hand-made by bucket and credential", filter: Filter{Bucket: hand.Bucket, CredentialName: "by-hand"}, want: []Found{handFound},
 			// the three users without our tags have their policies checked; ours are told apart by their tags
-			wantCalls: map[string]int{"ListUsers": 3, "ListUserTags": 5, "ListAttachedUserPolicies": 3}},
+			wantCalls: map[string]int{"ListUsers": 1, "GetUser": 5, "ListAttachedUserPolicies": 3}},
 		{name: "by user name", filter: Filter{UserName: ours.UserName}, want: []Found{oursFound},
-			wantCalls: map[string]int{"ListUsers": 0, "ListUserTags": 0, "GetUser": 1}},
+			wantCalls: map[string]int{"ListUsers": 0, "GetUser": 1}},
 		{name: "missing user", filter: Filter{UserName: "nobody"},
 			wantCalls: map[string]int{"ListUsers": 0, "GetUser": 1}},
 	} {
@@ -114,16 +73,16 @@ func TestDiscover(t *testing.T) {
 
 	t.Run("stops when told", func(t *testing.T) {
 		n := 0
-		err := w.converger().Discover(context.Background(), w, Filter{}, func(Found) bool { n++; return false })
+		err := w.converger().Discover(context.Background(), Filter{}, func(Found) bool { n++; return false })
 		if err != nil || n != 1 {
 			t.Errorf("err %v, %d results after the first returned false", err, n)
 		}
 	})
-	t.Run("a failing tag read is the error", func(t *testing.T) {
-		w.faults["ListUserTags"] = errors.New("AccessDenied: iam:ListUserTags")
-		err := w.converger().Discover(context.Background(), w, Filter{}, func(Found) bool { return true })
-		if err == nil || !strings.Contains(err.Error(), "iam:ListUserTags") {
-			t.Fatalf("want the ListUserTags denial, got %v", err)
+	t.Run("a failing list is the error", func(t *testing.T) {
+		w.faults["ListUsers"] = errors.New("AccessDenied: iam:ListUsers")
+		err := w.converger().Discover(context.Background(), Filter{}, func(Found) bool { return true })
+		if err == nil || !strings.Contains(err.Error(), "iam:ListUsers") {
+			t.Fatalf("want the ListUsers denial, got %v", err)
 		}
 	})
 }

@@ -232,6 +232,21 @@ func (w *world) GetUser(ctx context.Context, name string) (User, error) {
 	return w.userOut(u), nil
 }
 
+func (w *world) ListUsers(ctx context.Context) ([]User, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.call("ListUsers"); err != nil {
+		return nil, err
+	}
+	var out []User
+	for _, u := range w.users {
+		o := w.userOut(u)
+		o.Tags = nil // as IAM: ListUsers returns no tags
+		out = append(out, o)
+	}
+	return out, nil
+}
+
 func (w *world) CreateUser(ctx context.Context, name, path string, tags map[string]string) (User, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

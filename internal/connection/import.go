@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/icaobjects"
 	"github.com/ica-tf/terraform-provider-ica/internal/naming"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
 )
@@ -48,6 +49,8 @@ func (c *Converger) Import(ctx context.Context, bucket, userName, credential str
 		return im, stepErr("reading IAM user", quote(userName), err)
 	}
 	st.UserARN, spec.Path = user.ARN, user.Path
+	// Importing a claimed connection says its state was lost: the import takes over that claim.
+	st.Token = user.Tags[TagClaim]
 	spec.Tags = userTags(user.Tags)
 	st.Tags = maps.Clone(spec.Tags)
 
@@ -99,50 +102,48 @@ func (c *Converger) Import(ctx context.Context, bucket, userName, credential str
 }
 
 func (c *Converger) importPolicy(ctx context.Context, bucket, userName string, spec *Spec, st *State) error {
-	g, found, err := c.grantingPolicy(ctx, userName, bucket)
+	g, err := c.grantingPolicy(ctx, bucket, userName)
 	if err != nil {
 		return err
 	}
-	if !found {
+	if g == nil {
 		return fmt.Errorf("no managed policy attached to IAM user %q grants access to objects in bucket %q: attach the connection's policy to the user (aws iam attach-user-policy) and import again", userName, bucket)
 	}
-	spec.PolicyName, spec.Prefix, spec.KMSKeyARN = g.policy.Name, g.discovered.Prefix, g.discovered.KMSKeyARN
+	spec.PolicyName, spec.Prefix, spec.KMSKeyARN = g.policy.Name, g.found.Prefix, g.found.KMSKeyARN
 	st.PolicyARN, st.PolicyAttached, st.PolicyVersionID = g.policy.ARN, true, g.version.ID
 	st.PolicyJSON = displayPolicy(g.version.Document)
 	return nil
 }
 
-// granting is an attached managed policy that grants ICA's object actions on a bucket.
+// granting is the managed policy attached to a user that grants a bucket, and what it grants.
 type granting struct {
-	policy     Policy
-	version    PolicyVersion
-	discovered policy.Discovered
+	policy  Policy
+	version PolicyVersion
+	found   policy.Discovered
 }
 
-// grantingPolicy finds the first managed policy attached to the user that grants access to objects in
-// bucket: ListAttachedUserPolicies, then GetPolicy and GetPolicyVersion per attached policy until one does.
-func (c *Converger) grantingPolicy(ctx context.Context, userName, bucket string) (granting, bool, error) {
+// grantingPolicy finds the first managed policy attached to the user that grants objects in bucket
+// (nil when none does).
+func (c *Converger) grantingPolicy(ctx context.Context, bucket, userName string) (*granting, error) {
 	attached, err := c.d.IAM.ListAttachedUserPolicies(ctx, userName)
 	if err != nil {
-		return granting{}, false, stepErr("listing policies attached to IAM user", quote(userName), err)
+		return nil, stepErr("listing policies attached to IAM user", quote(userName), err)
 	}
 	for _, arn := range attached {
 		p, err := c.d.IAM.GetPolicy(ctx, arn)
 		if err != nil {
-			return granting{}, false, stepErr("reading IAM policy", quote(arn), err)
+			return nil, stepErr("reading IAM policy", quote(arn), err)
 		}
 		v, err := c.d.IAM.GetPolicyVersion(ctx, arn, p.DefaultVersionID)
 		if err != nil {
-			return granting{}, false, stepErr("reading IAM policy", quote(arn), err)
+			return nil, stepErr("reading IAM policy", quote(arn), err)
 		}
-		d, found, err := policy.Discover(v.Document, bucket)
-		if err != nil || !found {
-			continue
+		if d, found, err := policy.Discover(v.Document, bucket); err == nil && found {
+			p.ARN = arn
+			return &granting{policy: p, version: v, found: d}, nil
 		}
-		p.ARN = arn
-		return granting{policy: p, version: v, discovered: d}, true, nil
 	}
-	return granting{}, false, nil
+	return nil, nil
 }
 
 func (c *Converger) findCredential(ctx context.Context, ref string) (*ica.StorageCredential, error) {
@@ -152,6 +153,10 @@ func (c *Converger) findCredential(ctx context.Context, ref string) (*ica.Storag
 		cred, err = c.creds.ByID(ctx, ref)
 	} else {
 		cred, err = c.creds.ByName(ctx, ref)
+	}
+	var ambiguous *icaobjects.AmbiguousNameError
+	if errors.As(err, &ambiguous) {
+		return nil, err // says to import by UUID
 	}
 	if err != nil {
 		return nil, stepErr("listing ICA storage credentials for", quote(ref), err)

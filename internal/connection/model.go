@@ -4,10 +4,11 @@
 // Desired state comes from the configuration (Spec, model.go), observed state from small interfaces
 // (ports.go: S3, IAM, a key prober, ICA credentials) that internal/awsapi and *ica.Client implement.
 // Converger.Read refreshes a State (observe.go, read.go); Converger.Apply runs one apply (apply.go) whose
-// steps, one per file (step_cors.go, step_policy.go, step_user.go, step_keys.go, step_credential.go),
-// share a per-apply run and run in independent chains in parallel (the CORS rule alongside the IAM
-// chain). ownership.go decides what a connection may adopt; Import and Delete have their own files.
-// Progress is recorded in State as each step succeeds, so a failure returns what exists for the caller
+// steps, one per file (step_cors.go, step_policy.go, step_user.go, step_keys.go, step_credential.go,
+// step_claim.go), share a per-apply run and run in independent chains in parallel (the CORS rule
+// alongside the IAM chain). ownership.go decides what a connection may adopt, change or delete
+// (planned.go refuses at plan the names another planned connection holds); Import and Delete have their
+// own files. Progress is recorded in State as each step succeeds, so a failure returns what exists for the caller
 // to save and the next apply continues from there.
 package connection
 
@@ -39,6 +40,10 @@ type Spec struct {
 	Share  bool
 	Tags   map[string]string
 	Rotate bool
+
+	// Token identifies this Terraform object. A finished apply stamps it on the user and the policy as
+	// their claim (see ownership.go); "" stamps nothing (callers that predate claims).
+	Token string
 }
 
 // State is what exists, as recorded after the last operation. Empty strings mean "does not exist (or
@@ -64,9 +69,16 @@ type State struct {
 	// Tags are the user-supplied tags last applied (ownership tags are not included).
 	Tags map[string]string
 
+	// Token is the claim this connection has stamped on its user and policy: set only once both carry
+	// it, so a state with a token owns them and one without proves nothing (see ownership.go).
+	Token string
+
 	// Adopted describes existing objects this apply took over (a credential of the same name, a user or
-	// policy left by an interrupted run), for the caller to warn about. Not persisted.
+	// policy left by an unfinished create), for the caller to warn about. Not persisted.
 	Adopted []string
+	// Notes are other facts the caller should warn about: sharing found, objects left to the connection
+	// that claims them. Not persisted.
+	Notes []string
 }
 
 // StepError names the step of a connection that failed and the object it worked on.

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
+	"github.com/ica-tf/terraform-provider-ica/internal/icaobjects"
 	"github.com/ica-tf/terraform-provider-ica/internal/policy"
 )
 
@@ -132,6 +133,10 @@ func (c *Converger) observe(ctx context.Context, spec Spec, prior State, withCOR
 			cred, err = c.creds.ByID(gctx, prior.CredentialID)
 		} else if spec.CredentialName != "" {
 			cred, err = c.creds.ByName(gctx, spec.CredentialName)
+		}
+		var ambiguous *icaobjects.AmbiguousNameError
+		if errors.As(err, &ambiguous) {
+			return err
 		}
 		if err != nil {
 			return stepErr("listing ICA storage credentials for", quote(spec.CredentialName), err)

@@ -21,6 +21,10 @@ var ErrAlreadyExists = errors.New("already exists")
 // or has non-default versions).
 var ErrDeleteConflict = errors.New("delete conflict")
 
+// ErrNoAnswer is wrapped by adapters when an endpoint did not answer within its time limit (and is then
+// not called again by the process): a waiting loop stops instead of polling it until the operation's timeout.
+var ErrNoAnswer = errors.New("the endpoint did not answer in time")
+
 // S3 is the bucket side. BucketRegion is asked once per bucket and process (the converger caches it) and
 // every other call is told the bucket's region, so implementations route it there without a cache of
 // their own.
@@ -73,6 +77,8 @@ type PolicyVersion struct {
 type IAM interface {
 	AccountID(ctx context.Context) (string, error)
 	GetUser(ctx context.Context, name string) (User, error)
+	// ListUsers lists every user of the account without their tags (ListUsers returns none).
+	ListUsers(ctx context.Context) ([]User, error)
 	CreateUser(ctx context.Context, name, path string, tags map[string]string) (User, error)
 	TagUser(ctx context.Context, name string, tags map[string]string) error
 	UntagUser(ctx context.Context, name string, keys []string) error

@@ -40,7 +40,7 @@ func (c *Converger) Read(ctx context.Context, spec Spec, prior State) (State, er
 		st.Tags = userTags(o.user.Tags)
 		if k := findKey(o.keys, prior.AccessKeyID); k == nil || !k.Active {
 			st.AccessKeyID = ""
-		} else if hasOtherActiveKey(o.keys, prior.AccessKeyID) && isOurs(o.user.Tags, spec.Bucket) {
+		} else if hasOtherActiveKey(o.keys, prior.AccessKeyID) && keysAreOurs(o.user.Tags, spec) {
 			// A leftover of an interrupted rotation on our user: the next apply finishes it.
 			st.AccessKeyID = ""
 		}

@@ -2,6 +2,7 @@ package connection
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 )
@@ -12,6 +13,12 @@ func (r *run) sendKey(ctx context.Context, cred *ica.StorageCredential, secret i
 	if cred != nil {
 		if err := r.c.d.Credentials.UpdateStorageCredentialSecrets(ctx, cred.ID, secret); err != nil {
 			return stepErr("sending the new access key to ICA storage credential", quote(cred.Name), err)
+		}
+		switch {
+		case r.takenFrom != "":
+			r.adopted(fmt.Sprintf("ICA storage credential %q (%s) was held by the connection of IAM user %q, of the same bucket and folder (a replacement such as create_before_destroy): it now holds this connection's new access key, and that user's key no longer reaches ICA", cred.Name, cred.ID, r.takenFrom))
+		case r.credAdopted:
+			r.adopted(fmt.Sprintf("ICA storage credential %q (%s) already existed and no other connection holds it: it was adopted and now holds the new access key", cred.Name, cred.ID))
 		}
 		return nil
 	}

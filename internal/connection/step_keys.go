@@ -181,7 +181,7 @@ func (r *run) rotateKey(ctx context.Context) error {
 		if err != nil {
 			return stepErr("reading IAM user", quote(spec.UserName), err)
 		}
-		kp.sweep = isOurs(u.Tags, spec.Bucket)
+		kp.sweep = keysAreOurs(u.Tags, spec)
 	}
 	if kp.sweep && key.Retried {
 		if err := c.sweepKeys(ctx, spec.UserName, key.ID); err != nil {
@@ -229,6 +229,11 @@ func (c *Converger) waitForKey(ctx context.Context, user string, key NewAccessKe
 			}
 			return true, nil
 		}
+		if errors.Is(last, ErrNoAnswer) {
+			// A stalled endpoint is not a key that is not live yet: polling it would hold the apply until
+			// the operation's timeout.
+			return false, stepErr("waiting for new access key "+key.ID+" of IAM user", quote(user), last)
+		}
 		// IAM is eventually consistent: a new key can take seconds to work. Say so while waiting.
 		tflog.Info(ctx, "Waiting for the new access key to work (AWS IAM is eventually consistent)", map[string]any{
 			"iam_user": user, "access_key_id": key.ID, "attempt": attempt, "next_check_in": next.String(),
@@ -236,6 +241,10 @@ func (c *Converger) waitForKey(ctx context.Context, user string, key NewAccessKe
 		})
 		return false, nil
 	})
+	var se *StepError
+	if errors.As(err, &se) {
+		return err
+	}
 	if err != nil {
 		return stepErr("waiting for new access key "+key.ID+" of IAM user", quote(user),
 			fmt.Errorf("the key did not start working before the timeout (last error: %v); raise timeouts or apply again (the key is recorded and will be reused or replaced)", last))

@@ -51,10 +51,11 @@ func (r *run) policy(ctx context.Context) error {
 		if p, err = r.adoptPolicy(ctx); err != nil {
 			return err
 		}
-		r.adopted(fmt.Sprintf("IAM policy %q was left by an interrupted run of this provider and was adopted", p.ARN))
+		r.adopted(fmt.Sprintf("IAM policy %q was left by an unfinished create of this connection (it carries the provider's ownership tags and no claim) and was adopted", p.ARN))
 	} else if err != nil {
 		return stepErr("creating IAM policy", quote(spec.PolicyName), err)
 	}
+	r.newPolicy = true
 	r.update(func(st *State) { st.PolicyARN, st.PolicyJSON, st.PolicyVersionID = p.ARN, desired, p.DefaultVersionID })
 	return nil
 }

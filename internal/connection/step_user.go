@@ -32,8 +32,11 @@ func (r *run) ensureUser(ctx context.Context) (fresh bool, err error) {
 		st.UserARN = u.ARN
 		st.Tags = maps.Clone(spec.Tags)
 	})
-	if r.user == nil && !fresh {
-		r.adopted(fmt.Sprintf("IAM user %q was left by an interrupted run of this provider and was adopted", spec.UserName))
+	if r.user == nil {
+		r.newUser = true
+		if !fresh {
+			r.adopted(fmt.Sprintf("IAM user %q was left by an unfinished create of this connection (it carries the provider's ownership tags and no claim) and was adopted", spec.UserName))
+		}
 	}
 	return fresh, nil
 }

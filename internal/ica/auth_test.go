@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 )
 
 func TestTokenMintedOnceAcrossSequentialCalls(t *testing.T) {
@@ -33,33 +33,37 @@ func TestTokenMintedOnceAcrossSequentialCalls(t *testing.T) {
 }
 
 func TestTokenMintedOnceAcrossConcurrentFirstCalls(t *testing.T) {
-	f := newFakeICA(t)
-	f.tokenDelay = 50 * time.Millisecond // keep the mint in flight while all callers arrive
-	c := f.client(t)
-	const callers = 50
-	var wg sync.WaitGroup
-	errs := make(chan error, callers)
-	for i := 0; i < callers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := c.ListRegions(context.Background())
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		f := newMemoryICA(t)
+		f.tokenGate = make(chan struct{}) // keep the mint in flight until every caller has arrived
+		c := f.client(t)
+		const callers = 50
+		var wg sync.WaitGroup
+		errs := make(chan error, callers)
+		for i := 0; i < callers; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := c.ListRegions(context.Background())
+				errs <- err
+			}()
 		}
-	}
-	if got := f.tokenCalls.Load(); got != 1 {
-		t.Fatalf("token calls = %d, want 1 for %d concurrent first calls", got, callers)
-	}
-	if got := len(f.recorded()); got != callers {
-		t.Fatalf("API requests = %d, want %d", got, callers)
-	}
+		synctest.Wait() // every caller is now waiting for the one mint
+		close(f.tokenGate)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := f.tokenCalls.Load(); got != 1 {
+			t.Fatalf("token calls = %d, want 1 for %d concurrent first calls", got, callers)
+		}
+		if got := len(f.recorded()); got != callers {
+			t.Fatalf("API requests = %d, want %d", got, callers)
+		}
+	})
 }
 
 func TestTenantSentWhenMinting(t *testing.T) {
@@ -213,21 +217,27 @@ func TestNoCredentials(t *testing.T) {
 }
 
 func TestCancelledWaiterDoesNotBreakOtherCallers(t *testing.T) {
-	f := newFakeICA(t)
-	f.tokenDelay = 100 * time.Millisecond
-	c := f.client(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	first := make(chan error, 1)
-	go func() { _, err := c.ListRegions(ctx); first <- err }()
-	time.Sleep(20 * time.Millisecond) // the first caller's mint is in flight
-	second := make(chan error, 1)
-	go func() { _, err := c.ListRegions(context.Background()); second <- err }()
-	time.Sleep(20 * time.Millisecond)
-	cancel()
-	if err := <-first; !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled caller err = %v, want context.Canceled", err)
-	}
-	if err := <-second; err != nil {
-		t.Fatalf("other caller err = %v: the first caller's cancellation must not fail it", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		f := newMemoryICA(t)
+		f.tokenGate = make(chan struct{})
+		c := f.client(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		first := make(chan error, 1)
+		go func() { _, err := c.ListRegions(ctx); first <- err }()
+		synctest.Wait() // the first caller's mint is in flight
+		second := make(chan error, 1)
+		go func() { _, err := c.ListRegions(context.Background()); second <- err }()
+		synctest.Wait() // the second caller waits for that mint
+		cancel()
+		if err := <-first; !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled caller err = %v, want context.Canceled", err)
+		}
+		close(f.tokenGate)
+		if err := <-second; err != nil {
+			t.Fatalf("other caller err = %v: the first caller's cancellation must not fail it", err)
+		}
+		if got := f.tokenCalls.Load(); got != 2 {
+			t.Fatalf("token calls = %d, want 2 (the cancelled mint, then one under the other caller's context)", got)
+		}
+	})
 }

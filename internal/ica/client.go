@@ -27,14 +27,17 @@ const (
 	defaultMaxRetries   = 4
 	defaultRetryWaitMin = time.Second
 	defaultRetryWaitMax = 30 * time.Second
-	// defaultAttemptTimeout bounds one HTTP attempt when the caller brings no http.Client: Terraform
-	// contexts usually have no deadline, and a silently dropped connection must not hang an apply.
-	defaultAttemptTimeout = 2 * time.Minute
-	defaultUserAgent      = "terraform-provider-ica"
+	defaultUserAgent    = "terraform-provider-ica"
 	// maxResponseBody bounds what is read from ICA; the largest answers here (lists) are far smaller.
 	maxResponseBody = 16 << 20
 	acceptHeader    = MediaType + ", application/problem+json;q=0.9, application/json;q=0.8"
 )
+
+// DefaultRequestTimeout bounds each HTTP attempt. ICA answers in well under a second when healthy;
+// Terraform's contexts usually have no deadline, so without this a stalled proxy or a black-holed
+// route would hang a plan. With the default 4 retries a stalled call costs at most
+// 5 × 20s + the backoff (at most 15s) before it fails, about two minutes.
+const DefaultRequestTimeout = 20 * time.Second
 
 // Config configures a Client. Only one of APIKey and AccessToken may be set.
 type Config struct {
@@ -47,7 +50,10 @@ type Config struct {
 	MaxRetries   int           // < 0 → default 4; 0 → no retries
 	RetryWaitMin time.Duration // 0 → 1s
 	RetryWaitMax time.Duration // 0 → 30s
-	HTTPClient   *http.Client  // optional
+	// RequestTimeout bounds each attempt, from sending the request to reading the whole answer;
+	// 0 → DefaultRequestTimeout. It replaces the Timeout of HTTPClient.
+	RequestTimeout time.Duration
+	HTTPClient     *http.Client // optional; its transport is used
 }
 
 // Client calls the ICA REST API. It is safe for concurrent use: Terraform calls resources in
@@ -59,16 +65,20 @@ type Client struct {
 	tenant      string
 	userAgent   string
 
-	maxRetries   int
-	retryWaitMin time.Duration
-	retryWaitMax time.Duration
-	httpClient   *http.Client
+	maxRetries     int
+	retryWaitMin   time.Duration
+	retryWaitMax   time.Duration
+	requestTimeout time.Duration
+	httpClient     *http.Client
 
 	mint singleflight.Group
 	mu   sync.Mutex
 	jwt  string // minted from apiKey; "" until the first call or after a 401
 	// mintErr remembers a rejected API key so that parallel resources do not each retry it.
 	mintErr error
+	// stalled remembers the first call that got no answer in time: the endpoint is then not called
+	// again by this process, so a stalled ICA costs one call's time limit, not one per resource.
+	stalled *NoAnswerError
 }
 
 // ValidateBaseURL accepts https URLs anywhere and plain http only for loopback hosts
@@ -120,15 +130,15 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("both an ICA API key and an access token are set: set only one of api_key (ICA_API_KEY) and access_token (ICA_ACCESS_TOKEN)")
 	}
 	c := &Client{
-		baseURL:      strings.TrimRight(base, "/"),
-		apiKey:       cfg.APIKey,
-		accessToken:  cfg.AccessToken,
-		tenant:       cfg.Tenant,
-		userAgent:    cfg.UserAgent,
-		maxRetries:   cfg.MaxRetries,
-		retryWaitMin: cfg.RetryWaitMin,
-		retryWaitMax: cfg.RetryWaitMax,
-		httpClient:   cfg.HTTPClient,
+		baseURL:        strings.TrimRight(base, "/"),
+		apiKey:         cfg.APIKey,
+		accessToken:    cfg.AccessToken,
+		tenant:         cfg.Tenant,
+		userAgent:      cfg.UserAgent,
+		maxRetries:     cfg.MaxRetries,
+		retryWaitMin:   cfg.RetryWaitMin,
+		retryWaitMax:   cfg.RetryWaitMax,
+		requestTimeout: cfg.RequestTimeout,
 	}
 	if c.userAgent == "" {
 		c.userAgent = defaultUserAgent
@@ -145,10 +155,16 @@ func New(cfg Config) (*Client, error) {
 	if c.retryWaitMax < c.retryWaitMin {
 		c.retryWaitMax = c.retryWaitMin
 	}
-	if c.httpClient == nil {
-		c.httpClient = cleanhttp.DefaultPooledClient()
-		c.httpClient.Timeout = defaultAttemptTimeout
+	if c.requestTimeout <= 0 {
+		c.requestTimeout = DefaultRequestTimeout
 	}
+	if cfg.HTTPClient != nil {
+		own := *cfg.HTTPClient
+		c.httpClient = &own
+	} else {
+		c.httpClient = cleanhttp.DefaultPooledClient()
+	}
+	c.httpClient.Timeout = c.requestTimeout
 	return c, nil
 }
 
@@ -167,6 +183,9 @@ type request struct {
 	idempotent bool
 	// secrets are strings from the body (secret access keys) masked in logs and in error text.
 	secrets []string
+	query   string  // encoded query string, without "?"
+	ifMatch string  // If-Match header, when set
+	etag    *string // receives the answer's ETag header, when set
 }
 
 // response is one final HTTP answer after retries.
@@ -194,7 +213,10 @@ func (c *Client) do(ctx context.Context, req request) error {
 			return err
 		}
 		header := http.Header{"Authorization": {"Bearer " + token}}
-		resp, err := c.send(ctx, req, "", header, body)
+		if req.ifMatch != "" {
+			header.Set("If-Match", req.ifMatch)
+		}
+		resp, err := c.send(ctx, req, req.query, header, body)
 		if err != nil {
 			return err
 		}
@@ -211,6 +233,9 @@ func (c *Client) do(ctx context.Context, req request) error {
 				apiErr.Hint = c.unauthorizedHint()
 			}
 			return apiErr
+		}
+		if req.etag != nil {
+			*req.etag = resp.header.Get("ETag")
 		}
 		return decodeBody(req, resp)
 	}
@@ -334,6 +359,9 @@ func (c *Client) mintToken(ctx context.Context) (string, error) {
 
 // send performs one call with retries and reads the final answer.
 func (c *Client) send(ctx context.Context, req request, query string, header http.Header, body []byte) (response, error) {
+	if err := c.stalledBefore(req); err != nil {
+		return response{}, err
+	}
 	target := c.baseURL + req.path
 	if query != "" {
 		target += "?" + query
@@ -382,12 +410,15 @@ func (c *Client) send(ctx context.Context, req request, query string, header htt
 	hresp, err := rc.Do(hreq)
 	if err != nil {
 		logFailure(ctx, req, time.Since(start), err)
-		return response{}, transportError(req, attempts, err)
+		return response{}, c.transportError(ctx, req, attempts, err)
 	}
 	defer hresp.Body.Close()
 	respBody, err := io.ReadAll(io.LimitReader(hresp.Body, maxResponseBody))
 	if err != nil {
 		logFailure(ctx, req, time.Since(start), err)
+		if stall := c.noAnswer(ctx, req, attempts, err); stall != nil {
+			return response{}, stall
+		}
 		return response{}, fmt.Errorf("ICA %s %s: reading the %d answer failed: %w", req.method, req.path, hresp.StatusCode, unwrapURLError(err))
 	}
 	logResponse(ctx, req, hresp.StatusCode, time.Since(start), hresp.Header, respBody)
@@ -399,21 +430,29 @@ func bearerToken(h http.Header) string {
 }
 
 // transportError explains a call that got no HTTP answer.
-func transportError(req request, attempts int, err error) error {
+func (c *Client) transportError(ctx context.Context, req request, attempts int, err error) error {
+	if stall := c.noAnswer(ctx, req, attempts, err); stall != nil {
+		return stall
+	}
 	err = unwrapURLError(err)
-	if isContextError(err) {
+	if ctx.Err() != nil {
 		return fmt.Errorf("ICA %s %s cancelled: %w", req.method, req.path, err)
 	}
 	tries := ""
 	if attempts > 1 {
 		tries = fmt.Sprintf(" after %d attempts", attempts)
 	}
-	if !req.idempotent && !neverSent(err) {
-		return fmt.Errorf("ICA %s %s failed%s: %w; the request may have reached ICA, so the object may exist: "+
-			"the next apply adopts it by name", req.method, req.path, tries, err)
+	if mayHaveActed(req, err) {
+		return fmt.Errorf("ICA %s %s failed%s: %w; %s", req.method, req.path, tries, err, mayExistAdvice)
 	}
 	return fmt.Errorf("ICA %s %s failed%s: %w", req.method, req.path, tries, err)
 }
+
+// mayExistAdvice ends the error of a create that may have happened although its answer was lost.
+const mayExistAdvice = "the request may have reached ICA, so the object may exist: the next apply adopts it by name"
+
+// mayHaveActed reports whether a create that failed with err may nevertheless have happened.
+func mayHaveActed(req request, err error) bool { return !req.idempotent && !neverSent(err) }
 
 func unwrapURLError(err error) error {
 	var urlErr *url.Error

@@ -64,7 +64,8 @@ func TestNewDefaultsAndChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.baseURL != DefaultBaseURL || c.maxRetries != 4 || c.retryWaitMin != time.Second || c.retryWaitMax != 30*time.Second ||
-		c.userAgent != "terraform-provider-ica" || c.httpClient == nil || c.httpClient.Timeout == 0 || !c.HasCredentials() {
+		c.userAgent != "terraform-provider-ica" || c.httpClient == nil || c.httpClient.Timeout != DefaultRequestTimeout ||
+		c.requestTimeout != 20*time.Second || !c.HasCredentials() {
 		t.Fatalf("defaults: %+v", c)
 	}
 	c, err = New(Config{BaseURL: "http://127.0.0.1:1/ica/rest///", MaxRetries: 0, RetryWaitMin: time.Second, RetryWaitMax: time.Millisecond})
@@ -74,9 +75,13 @@ func TestNewDefaultsAndChecks(t *testing.T) {
 	if c.baseURL != "http://127.0.0.1:1/ica/rest" || c.maxRetries != 0 || c.retryWaitMax != time.Second || c.HasCredentials() {
 		t.Fatalf("explicit settings: base %q retries %d max wait %v", c.baseURL, c.maxRetries, c.retryWaitMax)
 	}
-	own := &http.Client{}
-	if c, _ := New(Config{HTTPClient: own, MaxRetries: 7}); c.httpClient != own || c.maxRetries != 7 {
-		t.Fatal("the caller's http.Client or MaxRetries was not used")
+	own := &http.Client{Transport: &http.Transport{}, Timeout: time.Hour}
+	c, _ = New(Config{HTTPClient: own, MaxRetries: 7, RequestTimeout: 3 * time.Second})
+	if c.httpClient.Transport != own.Transport || c.httpClient.Timeout != 3*time.Second || c.maxRetries != 7 {
+		t.Fatal("the caller's transport, RequestTimeout or MaxRetries was not used")
+	}
+	if own.Timeout != time.Hour {
+		t.Fatal("New changed the caller's http.Client")
 	}
 	if _, err := New(Config{BaseURL: "http://example.com"}); err == nil {
 		t.Fatal("New accepted a remote http base URL")

@@ -3,6 +3,7 @@
 //
 // One Client per provider process. It trades an API key for a JWT once (lazily, on the first call),
 // re-authenticates once on 401, retries 429/5xx/network errors with exponential backoff and jitter
-// (honouring Retry-After), decodes problem+json errors into *APIError, and logs every call through
-// tflog with credentials masked.
+// (honouring Retry-After), limits each attempt (Config.RequestTimeout) and stops calling an endpoint that
+// did not answer in time (stall.go), decodes problem+json errors into *APIError, and logs every call
+// through tflog with credentials masked.
 package ica

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
@@ -41,12 +42,17 @@ func emulatorClient(t *testing.T, srv *httptest.Server) *ica.Client {
 
 func control(t *testing.T, srv *httptest.Server, method, path string, in, out any) {
 	t.Helper()
+	controlWith(t, http.DefaultClient, srv.URL, method, path, in, out)
+}
+
+func controlWith(t *testing.T, hc *http.Client, base, method, path string, in, out any) {
+	t.Helper()
 	var body bytes.Buffer
 	if in != nil {
 		_ = json.NewEncoder(&body).Encode(in)
 	}
-	req, _ := http.NewRequest(method, srv.URL+path, &body)
-	resp, err := http.DefaultClient.Do(req)
+	req, _ := http.NewRequest(method, base+path, &body)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,36 +169,48 @@ func TestClientAgainstEmulator(t *testing.T) {
 }
 
 func TestClientRecoversFromEmulatorFaultsAndTokenExpiry(t *testing.T) {
-	srv := startEmulator(t, icaemulator.Options{TokenTTL: 200 * time.Millisecond})
-	c := emulatorClient(t, srv)
-	ctx := context.Background()
-	control(t, srv, "POST", "/_emulator/faults", map[string]any{"method": "GET", "path": "/api/regions", "status": 503, "count": 2}, nil)
-	if _, err := c.ListRegions(ctx); err != nil {
-		t.Fatalf("after two injected 503s: %v", err)
-	}
-	control(t, srv, "POST", "/_emulator/faults", map[string]any{"method": "GET", "path": "/api/regions", "drop": true, "count": 1}, nil)
-	if _, err := c.ListRegions(ctx); err != nil {
-		t.Fatalf("after a dropped connection: %v", err)
-	}
-	time.Sleep(300 * time.Millisecond) // the JWT expires
-	if _, err := c.ListStorageCredentials(ctx); err != nil {
-		t.Fatalf("after token expiry: %v", err)
-	}
-	var requests []struct {
-		Method, Path string
-		Status       int
-	}
-	control(t, srv, "GET", "/_emulator/requests", nil, &requests)
-	var tokens, unauthorized int
-	for _, r := range requests {
-		if r.Path == "/api/tokens" {
-			tokens++
+	// In memory and on a synctest clock: the JWT's lifetime passes without the test waiting for it.
+	synctest.Test(t, func(t *testing.T) {
+		emu := icaemulator.New(icaemulator.Options{APIKey: emulatorKey, TokenTTL: 200 * time.Millisecond})
+		t.Cleanup(emu.Close)
+		transport := ica.MemoryTransport(icaopenapi.Optional(t).Middleware(t, emu))
+		const base = "https://ica.test"
+		c, err := ica.New(ica.Config{BaseURL: base, APIKey: emulatorKey, Tenant: icaemulator.TenantName,
+			MaxRetries: 3, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond,
+			HTTPClient: &http.Client{Transport: transport}})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if r.Status == http.StatusUnauthorized {
-			unauthorized++
+		hc := &http.Client{Transport: transport}
+		ctx := context.Background()
+		controlWith(t, hc, base, "POST", "/_emulator/faults", map[string]any{"method": "GET", "path": "/api/regions", "status": 503, "count": 2}, nil)
+		if _, err := c.ListRegions(ctx); err != nil {
+			t.Fatalf("after two injected 503s: %v", err)
 		}
-	}
-	if tokens != 2 || unauthorized != 1 {
-		t.Fatalf("token mints = %d, 401s = %d, want 2 and 1: %+v", tokens, unauthorized, requests)
-	}
+		controlWith(t, hc, base, "POST", "/_emulator/faults", map[string]any{"method": "GET", "path": "/api/regions", "drop": true, "count": 1}, nil)
+		if _, err := c.ListRegions(ctx); err != nil {
+			t.Fatalf("after a dropped connection: %v", err)
+		}
+		time.Sleep(300 * time.Millisecond) // the JWT expires (fake time)
+		if _, err := c.ListStorageCredentials(ctx); err != nil {
+			t.Fatalf("after token expiry: %v", err)
+		}
+		var requests []struct {
+			Method, Path string
+			Status       int
+		}
+		controlWith(t, hc, base, "GET", "/_emulator/requests", nil, &requests)
+		var tokens, unauthorized int
+		for _, r := range requests {
+			if r.Path == "/api/tokens" {
+				tokens++
+			}
+			if r.Status == http.StatusUnauthorized {
+				unauthorized++
+			}
+		}
+		if tokens != 2 || unauthorized != 1 {
+			t.Fatalf("token mints = %d, 401s = %d, want 2 and 1: %+v", tokens, unauthorized, requests)
+		}
+	})
 }

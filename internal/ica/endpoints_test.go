@@ -93,7 +93,7 @@ func TestEveryEndpointSendsTheDocumentedRequest(t *testing.T) {
 			t.Run(tt.name+" base "+base, func(t *testing.T) {
 				f := newFakeICA(t)
 				f.setHandler(func(w http.ResponseWriter, r *http.Request, _ []byte) { answerFor(w, r) })
-				c := f.client(t, func(cfg *Config) { cfg.BaseURL = f.srv.URL + base; cfg.UserAgent = "terraform-provider-ica/1.2.3" })
+				c := f.client(t, func(cfg *Config) { cfg.BaseURL = f.url + base; cfg.UserAgent = "terraform-provider-ica/1.2.3" })
 				if err := tt.call(context.Background(), c); err != nil {
 					t.Fatal(err)
 				}

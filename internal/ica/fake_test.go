@@ -18,11 +18,14 @@ import (
 // only the latest one is accepted unless a test changes that.
 type fakeICA struct {
 	t      testing.TB
-	srv    *httptest.Server
+	url    string
 	apiKey string
+	// transport, for a fake without a server, calls serve in memory (for tests in a synctest bubble).
+	transport http.RoundTripper
 
 	tokenCalls atomic.Int32
-	tokenDelay time.Duration
+	// tokenGate, when set, holds every token request until it is closed (a mint kept in flight).
+	tokenGate chan struct{}
 
 	mu       sync.Mutex
 	valid    map[string]bool // accepted bearer tokens
@@ -44,12 +47,52 @@ const basePath = "/ica/rest"
 
 func newFakeICA(t testing.TB) *fakeICA {
 	f := &fakeICA{t: t, apiKey: "test-api-key-5f1e0c", valid: map[string]bool{}}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	srv := httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(srv.Close)
+	f.url = srv.URL
 	return f
 }
 
-func (f *fakeICA) baseURL() string { return f.srv.URL + basePath }
+// newMemoryICA is a fake served in memory, with no socket: a test in a synctest bubble runs on fake
+// time only while every goroutine is durably blocked, which a real connection never is.
+func newMemoryICA(t testing.TB) *fakeICA {
+	f := &fakeICA{t: t, apiKey: "test-api-key-5f1e0c", valid: map[string]bool{}, url: "https://ica.test"}
+	f.transport = handlerTransport(f.serve)
+	return f
+}
+
+// handlerTransport answers each request by calling h, as a server would; h sees the request's
+// context, so a client's time limit or cancellation reaches a handler that waits on it.
+type handlerTransport http.HandlerFunc
+
+func (h handlerTransport) RoundTrip(r *http.Request) (resp *http.Response, err error) {
+	rec := httptest.NewRecorder()
+	defer func() {
+		// A handler that aborts (the emulator's drop fault) is a connection closed without an answer.
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler { //nolint:errorlint // net/http's own sentinel, compared as it does
+				panic(p)
+			}
+			resp, err = nil, io.ErrUnexpectedEOF
+		}
+	}()
+	// What a server's handler would see: a body (maybe empty) and the request URI as sent.
+	in := r.Clone(r.Context())
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	in.RequestURI = r.URL.RequestURI()
+	h(rec, in)
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	return rec.Result(), nil
+}
+
+// MemoryTransport serves h in memory, for the external tests (package ica_test).
+func MemoryTransport(h http.Handler) http.RoundTripper { return handlerTransport(h.ServeHTTP) }
+
+func (f *fakeICA) baseURL() string { return f.url + basePath }
 
 // client returns a client for this server with tiny retry waits.
 func (f *fakeICA) client(t testing.TB, mutate ...func(*Config)) *Client {
@@ -59,6 +102,9 @@ func (f *fakeICA) client(t testing.TB, mutate ...func(*Config)) *Client {
 		MaxRetries:   3,
 		RetryWaitMin: time.Millisecond,
 		RetryWaitMax: 5 * time.Millisecond,
+	}
+	if f.transport != nil {
+		cfg.HTTPClient = &http.Client{Transport: f.transport}
 	}
 	for _, m := range mutate {
 		m(&cfg)
@@ -101,8 +147,12 @@ func (f *fakeICA) serve(w http.ResponseWriter, r *http.Request) {
 
 func (f *fakeICA) serveToken(w http.ResponseWriter, r *http.Request) {
 	n := f.tokenCalls.Add(1)
-	if f.tokenDelay > 0 {
-		time.Sleep(f.tokenDelay)
+	if f.tokenGate != nil {
+		select {
+		case <-f.tokenGate:
+		case <-r.Context().Done():
+			return
+		}
 	}
 	if r.Header.Get("X-API-Key") != f.apiKey {
 		writeProblem(w, http.StatusUnauthorized, "Unauthorized", "invalid API key")

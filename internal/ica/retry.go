@@ -3,7 +3,6 @@ package ica
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"math/rand/v2"
 	"net"
@@ -24,54 +23,40 @@ import (
 //     that failed this way may have happened; repeating it could duplicate the object, so it is
 //     reported instead and the resource adopts the object by name on the next apply.
 //   - Connection failures before anything was sent (DNS, refused dial): retried for every call.
-//   - Certificate, redirect-loop and malformed-request errors, and every other status: never.
+//   - Certificate, redirect-loop and malformed-request errors (go-retryablehttp's DefaultRetryPolicy),
+//     a TLS/plain-HTTP mismatch, and every other status: never.
+//   - An attempt that got no answer within the request timeout counts as a network failure: a read
+//     is tried again, a create is not (it may have happened) and reports that it may exist.
 //
 // Waits grow exponentially from RetryWaitMin with full jitter, never beyond RetryWaitMax; a
 // Retry-After header (seconds or HTTP date) on 429/503 replaces the computed wait, capped at
 // RetryWaitMax. The caller's context ends the waiting at once.
 func checkRetry(idempotent bool) retryablehttp.CheckRetry {
 	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-		if ctx.Err() != nil {
-			return false, ctx.Err()
+		// go-retryablehttp's own policy decides which failures are worth another attempt (it also
+		// stops at the caller's cancellation); the idempotency rules above narrow it for creates.
+		retry, policyErr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+		if !retry || policyErr != nil {
+			return false, policyErr
 		}
 		if err != nil {
-			if !retryableTransportError(err) {
-				return false, err
+			if plaintextTLSMismatch(err) {
+				return false, nil
 			}
 			return idempotent || neverSent(err), nil
 		}
-		switch {
-		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 			return true, nil
-		case resp.StatusCode == http.StatusNotImplemented:
-			return false, nil
-		case resp.StatusCode >= 500 || resp.StatusCode == 0:
-			return idempotent, nil
 		}
-		return false, nil
+		return idempotent, nil
 	}
 }
 
-// retryableTransportError rejects failures that repeat identically on every attempt.
-func retryableTransportError(err error) bool {
-	var (
-		unknownAuthority x509.UnknownAuthorityError
-		hostnameErr      x509.HostnameError
-		invalidCert      x509.CertificateInvalidError
-		verifyErr        *tls.CertificateVerificationError
-		recordHeaderErr  tls.RecordHeaderError
-	)
-	if errors.As(err, &unknownAuthority) || errors.As(err, &hostnameErr) || errors.As(err, &invalidCert) ||
-		errors.As(err, &verifyErr) || errors.As(err, &recordHeaderErr) {
-		return false
-	}
-	msg := err.Error()
-	for _, permanent := range []string{"stopped after", "unsupported protocol scheme", "invalid header", "certificate is not trusted"} {
-		if strings.Contains(msg, permanent) {
-			return false
-		}
-	}
-	return true
+// plaintextTLSMismatch is a TLS handshake answered in plain HTTP (or the reverse), which repeats
+// identically on every attempt; the default policy does not know it.
+func plaintextTLSMismatch(err error) bool {
+	var recordHeaderErr tls.RecordHeaderError
+	return errors.As(err, &recordHeaderErr)
 }
 
 // neverSent reports whether the request certainly never reached a server: name resolution or

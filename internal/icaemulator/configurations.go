@@ -23,7 +23,8 @@ var keyPrefixPattern = regexp.MustCompile(`^.*/$`)
 
 // storageConfig is a stored storage configuration.
 type storageConfig struct {
-	id, name     string
+	object
+	name         string
 	description  *string
 	credentialID string
 	region       *emulatedRegion
@@ -31,24 +32,16 @@ type storageConfig struct {
 	keyPrefix    *string
 	sseAlgorithm *string
 	sseKey       *string
-	shared       bool
 	status       string
 	errorMessage *string
 	// generation counts validations; a validation result is kept only if no newer one has started.
 	generation int
-	created    time.Time
-	modified   time.Time
-	version    int
 }
 
 // findConfig returns the configuration with that id; callers hold e.mu.
 func (e *Emulator) findConfig(id string) *storageConfig {
-	for _, c := range e.configs {
-		if c.id == id {
-			return c
-		}
-	}
-	return nil
+	c, _ := lookup(e.configs, id)
+	return c
 }
 
 func (e *Emulator) findRegion(id string) *emulatedRegion {
@@ -69,8 +62,7 @@ func (e *Emulator) monitor(c *storageConfig) {
 	msg := credentialGoneMessage(c.credentialID)
 	if c.status != statusError || c.errorMessage == nil || *c.errorMessage != msg {
 		c.status, c.errorMessage = statusError, &msg
-		c.modified = time.Now()
-		c.version++
+		c.touch()
 	}
 }
 
@@ -106,10 +98,6 @@ func (c *storageConfig) awsDetails() wireAWSDetails {
 	}
 }
 
-func writeConfigNotFound(w http.ResponseWriter, r *http.Request, id string) {
-	writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Storage configuration %s was not found.", id), nil)
-}
-
 func (e *Emulator) listConfigs(w http.ResponseWriter, _ *http.Request) {
 	e.mu.Lock()
 	items := make([]wireStorageConfigurationWithDetails, 0, len(e.configs))
@@ -127,25 +115,27 @@ func (e *Emulator) listConfigs(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, wireList[wireStorageConfigurationWithDetails]{Items: items})
 }
 
-func (e *Emulator) getConfig(w http.ResponseWriter, r *http.Request, id string) {
+func (e *Emulator) getConfig(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	e.mu.Lock()
 	c := e.findConfig(id)
 	var out wireStorageConfiguration
 	var tag string
 	if c != nil {
 		e.monitor(c)
-		out, tag = e.configWire(c), etag(c.id, c.version)
+		out, tag = e.configWire(c), c.etag()
 	}
 	e.mu.Unlock()
 	if c == nil {
-		writeConfigNotFound(w, r, id)
+		writeNotFound(w, r, nounConfig, id)
 		return
 	}
 	w.Header().Set("ETag", tag)
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (e *Emulator) getConfigDetails(w http.ResponseWriter, r *http.Request, id string) {
+func (e *Emulator) getConfigDetails(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	e.mu.Lock()
 	c := e.findConfig(id)
 	var out wireDetails
@@ -154,7 +144,7 @@ func (e *Emulator) getConfigDetails(w http.ResponseWriter, r *http.Request, id s
 	}
 	e.mu.Unlock()
 	if c == nil {
-		writeConfigNotFound(w, r, id)
+		writeNotFound(w, r, nounConfig, id)
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -229,7 +219,7 @@ func (e *Emulator) storeConfig(req *reqCreateStorageConfiguration, bad fieldErro
 	}
 	now := time.Now()
 	c := &storageConfig{
-		id:           uuid.NewString(),
+		object:       object{id: uuid.NewString(), created: now, modified: now},
 		name:         *req.Name,
 		description:  req.Description,
 		credentialID: credID,
@@ -238,16 +228,15 @@ func (e *Emulator) storeConfig(req *reqCreateStorageConfiguration, bad fieldErro
 		keyPrefix:    req.AWSDetails.KeyPrefix,
 		sseAlgorithm: req.AWSDetails.ServerSideEncryptionAlgorithm,
 		sseKey:       req.AWSDetails.ServerSideEncryptionKey,
-		created:      now,
-		modified:     now,
 	}
 	e.configs = append(e.configs, c)
 	e.startValidation(c)
-	return http.StatusCreated, "", nil, e.configWire(c), etag(c.id, c.version)
+	return http.StatusCreated, "", nil, e.configWire(c), c.etag()
 }
 
 // validateConfig is :validate: the configuration goes back to INITIALIZING and is checked again.
-func (e *Emulator) validateConfig(w http.ResponseWriter, r *http.Request, id string) {
+func (e *Emulator) validateConfig(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	e.mu.Lock()
 	c := e.findConfig(id)
 	if c != nil {
@@ -255,24 +244,7 @@ func (e *Emulator) validateConfig(w http.ResponseWriter, r *http.Request, id str
 	}
 	e.mu.Unlock()
 	if c == nil {
-		writeConfigNotFound(w, r, id)
-		return
-	}
-	writeNoContent(w)
-}
-
-// shareConfig shares with the whole tenant; sharing again is a no-op.
-func (e *Emulator) shareConfig(w http.ResponseWriter, r *http.Request, id string) {
-	e.mu.Lock()
-	c := e.findConfig(id)
-	if c != nil && !c.shared {
-		c.shared = true
-		c.modified = time.Now()
-		c.version++
-	}
-	e.mu.Unlock()
-	if c == nil {
-		writeConfigNotFound(w, r, id)
+		writeNotFound(w, r, nounConfig, id)
 		return
 	}
 	writeNoContent(w)

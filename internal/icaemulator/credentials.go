@@ -3,7 +3,6 @@ package icaemulator
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,13 +13,10 @@ const credentialTypeAWSUser = "AWS_USER"
 // credential is a stored storage credential. The secret is kept to validate buckets with and is only
 // ever shown as a SHA-256 by the test controls.
 type credential struct {
-	id, name, typ   string
+	object
+	name, typ       string
 	accessKeyID     string
 	secretAccessKey string
-	shared          bool
-	created         time.Time
-	modified        time.Time
-	version         int
 }
 
 func (e *Emulator) credentialWire(c *credential) wireStorageCredential {
@@ -37,19 +33,10 @@ func (e *Emulator) credentialWire(c *credential) wireStorageCredential {
 	}
 }
 
-// etag identifies one version of an object; ICA returns one on create and get.
-func etag(id string, version int) string {
-	return `"` + id + "-" + strconv.Itoa(version) + `"`
-}
-
 // findCredential returns the credential with that id; callers hold e.mu.
 func (e *Emulator) findCredential(id string) *credential {
-	for _, c := range e.creds {
-		if c.id == id {
-			return c
-		}
-	}
-	return nil
+	c, _ := lookup(e.creds, id)
+	return c
 }
 
 func (e *Emulator) listCredentials(w http.ResponseWriter, _ *http.Request) {
@@ -62,25 +49,22 @@ func (e *Emulator) listCredentials(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, wireList[wireStorageCredential]{Items: items})
 }
 
-func (e *Emulator) getCredential(w http.ResponseWriter, r *http.Request, id string) {
+func (e *Emulator) getCredential(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	e.mu.Lock()
 	c := e.findCredential(id)
 	var out wireStorageCredential
 	var tag string
 	if c != nil {
-		out, tag = e.credentialWire(c), etag(c.id, c.version)
+		out, tag = e.credentialWire(c), c.etag()
 	}
 	e.mu.Unlock()
 	if c == nil {
-		writeCredentialNotFound(w, r, id)
+		writeNotFound(w, r, nounCredential, id)
 		return
 	}
 	w.Header().Set("ETag", tag)
 	writeJSON(w, http.StatusOK, out)
-}
-
-func writeCredentialNotFound(w http.ResponseWriter, r *http.Request, id string) {
-	writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Storage credential %s was not found.", id), nil)
 }
 
 func (e *Emulator) createCredential(w http.ResponseWriter, r *http.Request) {
@@ -115,28 +99,26 @@ func (e *Emulator) createCredential(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	c := &credential{
-		id:              uuid.NewString(),
+		object:          object{id: uuid.NewString(), created: now, modified: now, version: 1},
 		name:            *req.Name,
 		typ:             *req.Type,
 		accessKeyID:     *req.AWSCredentials.AccessKeyID,
 		secretAccessKey: *req.AWSCredentials.SecretAccessKey,
-		created:         now,
-		modified:        now,
-		version:         1,
 	}
 	e.creds = append(e.creds, c)
-	out, tag := e.credentialWire(c), etag(c.id, c.version)
+	out, tag := e.credentialWire(c), c.etag()
 	e.mu.Unlock()
 	w.Header().Set("ETag", tag)
 	writeJSON(w, http.StatusCreated, out)
 }
 
-func (e *Emulator) updateCredentialSecrets(w http.ResponseWriter, r *http.Request, id string) {
+func (e *Emulator) updateCredentialSecrets(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	e.mu.Lock()
 	exists := e.findCredential(id) != nil
 	e.mu.Unlock()
 	if !exists {
-		writeCredentialNotFound(w, r, id)
+		writeNotFound(w, r, nounCredential, id)
 		return
 	}
 	var req reqUpdateSecrets
@@ -158,29 +140,11 @@ func (e *Emulator) updateCredentialSecrets(w http.ResponseWriter, r *http.Reques
 	if c != nil {
 		c.accessKeyID = *req.AWSCredentials.AccessKeyID
 		c.secretAccessKey = *req.AWSCredentials.SecretAccessKey
-		c.modified = time.Now()
-		c.version++
+		c.touch()
 	}
 	e.mu.Unlock()
 	if c == nil { // vanished while the body was read
-		writeCredentialNotFound(w, r, id)
-		return
-	}
-	writeNoContent(w)
-}
-
-// shareCredential shares with the whole tenant; sharing again is a no-op (there is no unshare).
-func (e *Emulator) shareCredential(w http.ResponseWriter, r *http.Request, id string) {
-	e.mu.Lock()
-	c := e.findCredential(id)
-	if c != nil && !c.shared {
-		c.shared = true
-		c.modified = time.Now()
-		c.version++
-	}
-	e.mu.Unlock()
-	if c == nil {
-		writeCredentialNotFound(w, r, id)
+		writeNotFound(w, r, nounCredential, id)
 		return
 	}
 	writeNoContent(w)

@@ -1,5 +1,6 @@
 // Package icaemulator is a stateful, in-memory emulator of the parts of the Illumina Connected Analytics
-// (ICA) REST API that the provider uses: tokens, regions, storage credentials and storage configurations.
+// (ICA) REST API that the provider uses: tokens, regions, storage credentials, storage configurations,
+// storage bundles and projects (projects.go lists the choices made where ICA is silent).
 //
 // It follows ICA's API documentation and published OpenAPI document (its tests validate every response
 // against that document) and returns only the fields the real API returns. It serves the API paths at
@@ -41,6 +42,10 @@ type Options struct {
 	ValidationDelay time.Duration
 	// TokenTTL is the lifetime of JWTs minted by POST /api/tokens; zero means the default, 1h.
 	TokenTTL time.Duration
+	// NoProjectSubfolder makes the undocumented GET /api/projects/{id}/selfManagedStorageConfiguration
+	// answer 404, as an ICA that does not offer it would; by default it answers the project's storage
+	// configuration id and subfolder.
+	NoProjectSubfolder bool
 	// LogRequest, when set, is called after each API request (not the /_emulator/ controls) with the
 	// status answered (0 for a dropped connection); the ica-emulator program prints them.
 	LogRequest func(method, path string, status int)
@@ -75,7 +80,12 @@ type Emulator struct {
 	requests []*ControlRequest
 	creds    []*credential    // creation order
 	configs  []*storageConfig // creation order
+	bundles  []*storageBundle // regions' defaults first
+	projects []*project       // creation order
 	faults   *faultSet
+
+	api      *http.ServeMux // apiRoutes
+	controls *http.ServeMux // controlRoutes
 }
 
 // New returns an emulator with no credentials or configurations. Call Close when done.
@@ -104,6 +114,8 @@ func New(opts Options) *Emulator {
 		s3HTTP:    &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 4}},
 	}
 	e.regions = buildRegions(stableID("ica-user:system"), stableID("ica-tenant:system"))
+	e.bundles = defaultBundles(e.regions)
+	e.api, e.controls = e.apiRoutes(), e.controlRoutes()
 	return e
 }
 
@@ -149,7 +161,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // ServeHTTP implements http.Handler.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
-		e.serveControl(w, r)
+		e.controls.ServeHTTP(w, r)
 		return
 	}
 	entry := &ControlRequest{Method: r.Method, Path: r.URL.Path}
@@ -180,132 +192,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveAPI routes an API request. Authentication comes before routing, as at ICA's gateway.
+// serveAPI serves an API request; faults call it too (a lost response is served, then dropped).
 func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.Path
-	switch p {
-	case "/api/tokens":
-		if !allowMethods(w, r, http.MethodPost) {
-			return
-		}
-		e.createToken(w, r)
-		return
-	case "/api/tokens:refresh":
-		if !allowMethods(w, r, http.MethodPost) {
-			return
-		}
-		e.refreshToken(w, r)
-		return
-	}
-	if !e.authenticate(w, r) {
-		return
-	}
-	switch {
-	case p == "/api/regions":
-		if allowMethods(w, r, http.MethodGet) {
-			e.listRegions(w, r)
-		}
-	case strings.HasPrefix(p, "/api/regions/"):
-		id := strings.TrimPrefix(p, "/api/regions/")
-		if strings.Contains(id, "/") || strings.Contains(id, ":") {
-			writeNotFoundRoute(w, r)
-			return
-		}
-		if allowMethods(w, r, http.MethodGet) {
-			e.getRegion(w, r, id)
-		}
-	case p == "/api/storageCredentials":
-		if allowMethods(w, r, http.MethodGet, http.MethodPost) {
-			if r.Method == http.MethodGet {
-				e.listCredentials(w, r)
-			} else {
-				e.createCredential(w, r)
-			}
-		}
-	case strings.HasPrefix(p, "/api/storageCredentials/"):
-		id, verb, ok := splitVerb(strings.TrimPrefix(p, "/api/storageCredentials/"))
-		switch {
-		case !ok:
-			writeNotFoundRoute(w, r)
-		case verb == "":
-			if allowMethods(w, r, http.MethodGet) {
-				e.getCredential(w, r, id)
-			}
-		case verb == "updateSecrets":
-			if allowMethods(w, r, http.MethodPost) {
-				e.updateCredentialSecrets(w, r, id)
-			}
-		case verb == "share":
-			if allowMethods(w, r, http.MethodPost) {
-				e.shareCredential(w, r, id)
-			}
-		default:
-			writeNotFoundRoute(w, r)
-		}
-	case p == "/api/storageConfigurations":
-		if allowMethods(w, r, http.MethodGet, http.MethodPost) {
-			if r.Method == http.MethodGet {
-				e.listConfigs(w, r)
-			} else {
-				e.createConfig(w, r)
-			}
-		}
-	case strings.HasPrefix(p, "/api/storageConfigurations/"):
-		rest := strings.TrimPrefix(p, "/api/storageConfigurations/")
-		if id, found := strings.CutSuffix(rest, "/details"); found && !strings.ContainsAny(id, "/:") && id != "" {
-			if allowMethods(w, r, http.MethodGet) {
-				e.getConfigDetails(w, r, id)
-			}
-			return
-		}
-		id, verb, ok := splitVerb(rest)
-		switch {
-		case !ok:
-			writeNotFoundRoute(w, r)
-		case verb == "":
-			if allowMethods(w, r, http.MethodGet) {
-				e.getConfig(w, r, id)
-			}
-		case verb == "validate":
-			if allowMethods(w, r, http.MethodPost) {
-				e.validateConfig(w, r, id)
-			}
-		case verb == "share":
-			if allowMethods(w, r, http.MethodPost) {
-				e.shareConfig(w, r, id)
-			}
-		default:
-			writeNotFoundRoute(w, r)
-		}
-	default:
-		writeNotFoundRoute(w, r)
-	}
-}
-
-// splitVerb splits "ID" or "ID:verb" (one path segment); ok is false for anything else.
-func splitVerb(seg string) (id, verb string, ok bool) {
-	if seg == "" || strings.Contains(seg, "/") {
-		return "", "", false
-	}
-	id, verb, hasVerb := strings.Cut(seg, ":")
-	if id == "" || (hasVerb && (verb == "" || strings.Contains(verb, ":"))) {
-		return "", "", false
-	}
-	return id, verb, true
-}
-
-// allowMethods answers 405 with an Allow header when r's method is not one of methods.
-func allowMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool {
-	for _, m := range methods {
-		if r.Method == m {
-			return true
-		}
-	}
-	w.Header().Set("Allow", strings.Join(methods, ", "))
-	writeProblem(w, r, http.StatusMethodNotAllowed, "Method "+r.Method+" is not supported on "+r.URL.Path+".", nil)
-	return false
-}
-
-func writeNotFoundRoute(w http.ResponseWriter, r *http.Request) {
-	writeProblem(w, r, http.StatusNotFound, "No API operation exists at "+r.Method+" "+r.URL.Path+".", nil)
+	e.api.ServeHTTP(w, r)
 }

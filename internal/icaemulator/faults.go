@@ -3,6 +3,7 @@ package icaemulator
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -12,7 +13,9 @@ import (
 
 // Fault is a rule of POST /_emulator/faults: matching API requests get Status as problem+json, or are
 // first delayed by Delay, or have their connection closed (Drop), or are carried out with the response
-// lost (DropResponse: the ambiguous failure, where the client cannot know the call took effect). Count limits the rule to the next N
+// lost (DropResponse: the ambiguous failure, where the client cannot know the call took effect), or are
+// accepted and never answered (Hang, before serving; HangResponse, after serving: a stalled proxy or
+// route, which only the client's time limit ends). Count limits the rule to the next N
 // matches; Probability applies it to a random share of matches until the faults are cleared; with
 // neither, it applies to every match until cleared.
 type Fault struct {
@@ -28,6 +31,10 @@ type Fault struct {
 	Drop  bool   `json:"drop,omitempty"`
 	// DropResponse serves the request, then closes the connection instead of answering.
 	DropResponse bool `json:"dropResponse,omitempty"`
+	// Hang accepts the request and never answers it, until the client gives up or the emulator closes.
+	Hang bool `json:"hang,omitempty"`
+	// HangResponse serves the request, then never answers (the call took effect).
+	HangResponse bool `json:"hangResponse,omitempty"`
 	// RetryAfter is the Retry-After header of an injected 429 or 503; default "0" for 429, none for others.
 	RetryAfter string `json:"retryAfter,omitempty"`
 }
@@ -75,14 +82,20 @@ func parseFault(f Fault) (*faultRule, map[string]string) {
 		}
 		rule.delay = d
 	}
-	if f.Status == 0 && !f.Drop && !f.DropResponse && rule.delay == 0 {
-		bad["status"] = "a fault needs a status, a delay, drop or dropResponse"
+	noAnswer := 0
+	for _, set := range []bool{f.Drop, f.DropResponse, f.Hang, f.HangResponse} {
+		if set {
+			noAnswer++
+		}
 	}
-	if (f.Drop || f.DropResponse) && f.Status != 0 {
-		bad["drop"] = "a dropped connection has no status: set drop (or dropResponse) or status, not both"
+	if f.Status == 0 && noAnswer == 0 && rule.delay == 0 {
+		bad["status"] = "a fault needs a status, a delay, drop, dropResponse, hang or hangResponse"
 	}
-	if f.Drop && f.DropResponse {
-		bad["dropResponse"] = "set drop (before serving) or dropResponse (after serving), not both"
+	if noAnswer > 0 && f.Status != 0 {
+		bad["drop"] = "a dropped or hung request gets no answer, so no status: set one of drop, dropResponse, hang, hangResponse or status"
+	}
+	if noAnswer > 1 {
+		bad["hang"] = "set only one of drop and hang (before serving) or dropResponse and hangResponse (after serving)"
 	}
 	if len(bad) > 0 {
 		return nil, bad
@@ -163,10 +176,18 @@ func (r faultRule) apply(stop context.Context, w http.ResponseWriter, req *http.
 		case <-stop.Done():
 		}
 	}
-	if r.DropResponse {
+	if r.DropResponse || r.HangResponse {
 		serve(discardResponse{header: http.Header{}}, req)
 	}
-	if r.Drop || r.DropResponse {
+	if r.Hang || r.HangResponse {
+		// The server notices a client hanging up only once the request body is read.
+		_, _ = io.Copy(io.Discard, req.Body)
+		select {
+		case <-req.Context().Done():
+		case <-stop.Done():
+		}
+	}
+	if r.Drop || r.DropResponse || r.Hang || r.HangResponse {
 		// net/http closes the connection without a response for this panic value.
 		panic(http.ErrAbortHandler)
 	}

@@ -210,3 +210,60 @@ func TestFaultDropResponse(t *testing.T) {
 		t.Errorf("drop and dropResponse together accepted: %d", res.status)
 	}
 }
+
+func TestFaultHang(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		fault     string
+		wantStore int // credentials stored: hangResponse serves the request first
+	}{
+		{"hang", "hang", 0},
+		{"hangResponse", "hangResponse", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, icaemulator.Options{})
+			s.fault(map[string]any{"method": "POST", "path": "/api/storageCredentials", tc.fault: true, "count": 1})
+			client := &http.Client{Timeout: 300 * time.Millisecond}
+			req, _ := http.NewRequest("POST", s.url+"/api/storageCredentials",
+				strings.NewReader(`{"name":"stalled","type":"AWS_USER","awsCredentials":{"accessKeyId":"AKIA","secretAccessKey":"s"}}`))
+			req.Header.Set("X-API-Key", testKey)
+			req.Header.Set("Content-Type", "application/vnd.illumina.v3+json")
+			start := time.Now()
+			res, err := client.Do(req)
+			if err == nil {
+				_ = res.Body.Close()
+				t.Fatalf("a hung request got a response: %d", res.StatusCode)
+			}
+			if d := time.Since(start); d < 300*time.Millisecond {
+				t.Fatalf("the request ended after %v, before the client's time limit", d)
+			}
+			if creds := s.credentials(); len(creds) != tc.wantStore {
+				t.Fatalf("credentials after the hung request: %+v, want %d", creds, tc.wantStore)
+			}
+			// The rule is used up: the next request is answered (a 409 when the hung one took effect).
+			want := 201
+			if tc.wantStore == 1 {
+				want = 409
+			}
+			s.must(want, "POST", "/api/storageCredentials", credentialBody("stalled", "AKIA", "s"))
+			deadline := time.Now().Add(5 * time.Second)
+			for reqs := s.requests(); (len(reqs) != 2 || reqs[0].Status != 0) && time.Now().Before(deadline); reqs = s.requests() {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if reqs := s.requests(); len(reqs) != 2 || reqs[0].Status != 0 {
+				t.Errorf("request log = %+v, want the hung request logged with status 0", reqs)
+			}
+		})
+	}
+	s := newServer(t, icaemulator.Options{})
+	for name, f := range map[string]map[string]any{
+		"hang with status":        {"path": "/api/regions", "status": 503, "hang": true},
+		"hang and drop":           {"path": "/api/regions", "hang": true, "drop": true},
+		"hang and hangResponse":   {"path": "/api/regions", "hang": true, "hangResponse": true},
+		"hangResponse and status": {"path": "/api/regions", "hangResponse": true, "status": 500},
+	} {
+		if res := s.do("POST", "/_emulator/faults", f, nil); res.status != 400 {
+			t.Errorf("%s: fault accepted (%d)", name, res.status)
+		}
+	}
+}

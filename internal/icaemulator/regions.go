@@ -93,7 +93,8 @@ func (e *Emulator) listRegions(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, wireList[wireRegion]{Items: items})
 }
 
-func (e *Emulator) getRegion(w http.ResponseWriter, r *http.Request, id string) {
+func (e *Emulator) getRegion(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	reg := e.findRegion(id)
 	if reg == nil {
 		writeProblem(w, r, http.StatusNotFound, "Region "+id+" was not found or is not available to you.", nil)

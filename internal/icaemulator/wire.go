@@ -131,3 +131,97 @@ type reqCreateStorageConfiguration struct {
 	RegionID            *string        `json:"regionId"`
 	AWSDetails          *reqAWSDetails `json:"awsDetails"`
 }
+
+type wireStorageBundle struct {
+	ID              string     `json:"id"`
+	TimeCreated     string     `json:"timeCreated"`
+	TimeModified    string     `json:"timeModified"`
+	OwnerID         string     `json:"ownerId"`
+	TenantID        string     `json:"tenantId"`
+	TenantName      *string    `json:"tenantName"`
+	BundleName      string     `json:"bundleName"`
+	EntitlementName string     `json:"entitlementName"`
+	Region          wireRegion `json:"region"`
+}
+
+type wireProjectTags struct {
+	TechnicalTags []string `json:"technicalTags"`
+	UserTags      []string `json:"userTags"`
+}
+
+// wireProject is Project. selfManagedStorageConfiguration is absent for projects on ICA's own storage;
+// metadataModel and application are absent because the emulator has neither.
+type wireProject struct {
+	ID                              string                    `json:"id"`
+	TimeCreated                     string                    `json:"timeCreated"`
+	TimeModified                    string                    `json:"timeModified"`
+	OwnerID                         string                    `json:"ownerId"`
+	TenantID                        string                    `json:"tenantId"`
+	TenantName                      *string                   `json:"tenantName"`
+	URN                             *string                   `json:"urn"`
+	Name                            string                    `json:"name"`
+	Active                          bool                      `json:"active"`
+	ShortDescription                *string                   `json:"shortDescription"`
+	Information                     *string                   `json:"information"`
+	Region                          wireRegion                `json:"region"`
+	BillingMode                     string                    `json:"billingMode"`
+	DataSharingEnabled              *bool                     `json:"dataSharingEnabled"`
+	Tags                            wireProjectTags           `json:"tags"`
+	StorageBundle                   *wireStorageBundle        `json:"storageBundle,omitempty"`
+	SelfManagedStorageConfiguration *wireStorageConfiguration `json:"selfManagedStorageConfiguration,omitempty"`
+	AnalysisPriority                *string                   `json:"analysisPriority"`
+	ProjectOwner                    *string                   `json:"projectOwner"`
+}
+
+// wireProjectPage is ProjectPagedList as served with offset paging (nextPageToken empty).
+type wireProjectPage struct {
+	Items          []wireProject `json:"items"`
+	NextPageToken  *string       `json:"nextPageToken"`
+	TotalItemCount *int64        `json:"totalItemCount"`
+}
+
+type reqProjectTags struct {
+	TechnicalTags []string `json:"technicalTags"`
+	UserTags      []string `json:"userTags"`
+}
+
+type reqCreateProject struct {
+	Name                          *string         `json:"name"`
+	ShortDescription              *string         `json:"shortDescription"`
+	Information                   *string         `json:"information"`
+	ProjectOwnerID                *string         `json:"projectOwnerId"`
+	RegionID                      *string         `json:"regionId"`
+	BillingMode                   *string         `json:"billingMode"`
+	DataSharingEnabled            *bool           `json:"dataSharingEnabled"`
+	Tags                          *reqProjectTags `json:"tags"`
+	StorageBundleID               *string         `json:"storageBundleId"`
+	MetadataModelID               *string         `json:"metadataModelId"`
+	StorageConfigurationID        *string         `json:"storageConfigurationId"`
+	StorageConfigurationSubfolder *string         `json:"storageConfigurationSubfolder"`
+	AnalysisPriority              *string         `json:"analysisPriority"`
+}
+
+type reqIDRef struct {
+	ID *string `json:"id"`
+}
+
+type reqRegionRef struct {
+	ID *string `json:"id"`
+}
+
+// reqUpdateProject is the parts of a PUT Project body the emulator reads: the updatable fields, and the
+// identity fields it refuses to see changed.
+type reqUpdateProject struct {
+	ID                              *string         `json:"id"`
+	Name                            *string         `json:"name"`
+	ShortDescription                *string         `json:"shortDescription"`
+	Information                     *string         `json:"information"`
+	Region                          *reqRegionRef   `json:"region"`
+	BillingMode                     *string         `json:"billingMode"`
+	DataSharingEnabled              *bool           `json:"dataSharingEnabled"`
+	Tags                            *reqProjectTags `json:"tags"`
+	StorageBundle                   *reqIDRef       `json:"storageBundle"`
+	SelfManagedStorageConfiguration *reqIDRef       `json:"selfManagedStorageConfiguration"`
+	MetadataModel                   *reqIDRef       `json:"metadataModel"`
+	AnalysisPriority                *string         `json:"analysisPriority"`
+}

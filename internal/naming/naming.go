@@ -177,9 +177,11 @@ func ValidateKMSKeyARN(s, region string) error {
 // which is unique per connection, so a re-run after an interrupted create finds its own rule.
 func DefaultCORSRuleID(iamUserName string) string { return "ica-tf-" + iamUserName }
 
-// DefaultIAMUserName derives the IAM user name for a bucket and prefix: "ica-BUCKET[-PREFIX]", shortened
-// with a hash when it is too long or when characters had to be replaced, so distinct prefixes never
-// share a name.
+// DefaultIAMUserName derives the IAM user name for a bucket and prefix: "ica-BUCKET" for the whole
+// bucket, "ica-BUCKET-FOLDER-HASH" for a folder. HASH (of the bucket and the normalised folder) keeps
+// distinct pairs apart even where the text alone would not ("a-b" + "c" and "a" + "b-c"; "Data/" and
+// "data/", one name to IAM, which ignores case). A name that is too long, or whose characters had to be
+// replaced, also ends with the hash.
 func DefaultIAMUserName(bucket, prefix string) string {
 	return derive(bucket, prefix, 64, isIAMChar)
 }
@@ -194,6 +196,10 @@ func DefaultCredentialName(bucket, prefix string) string {
 	return derive(bucket, prefix, 150, isCredChar)
 }
 
+// SameIAMName reports whether IAM treats two user or policy names as one: IAM names are unique
+// regardless of case.
+func SameIAMName(a, b string) bool { return strings.EqualFold(a, b) }
+
 func isIAMChar(r rune) bool {
 	return r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_+=,.@-", r))
 }
@@ -203,11 +209,12 @@ func isCredChar(r rune) bool {
 }
 
 func derive(bucket, prefix string, maxLen int, ok func(rune) bool) string {
+	folder := strings.Trim(prefix, "/")
 	raw := "ica-" + bucket
-	if p := strings.Trim(prefix, "/"); p != "" {
-		raw += "-" + p
+	if folder != "" {
+		raw += "-" + folder
 	}
-	replaced := false
+	replaced := folder != "" // a folder always gets the hash: see DefaultIAMUserName
 	name := strings.Map(func(r rune) rune {
 		if ok(r) {
 			return r
@@ -218,7 +225,7 @@ func derive(bucket, prefix string, maxLen int, ok func(rune) bool) string {
 	if !replaced && len(name) <= maxLen {
 		return name
 	}
-	sum := sha256.Sum256([]byte(bucket + "\x00" + strings.Trim(prefix, "/")))
+	sum := sha256.Sum256([]byte(bucket + "\x00" + folder))
 	suffix := "-" + hex.EncodeToString(sum[:4])
 	if len(name) > maxLen-len(suffix) {
 		name = name[:maxLen-len(suffix)]

@@ -129,7 +129,7 @@ func TestDefaultNames(t *testing.T) {
 	if got := DefaultIAMUserName("my-bucket", ""); got != "ica-my-bucket" {
 		t.Errorf("got %q", got)
 	}
-	if got := DefaultIAMUserName("my-bucket", "data/"); got != "ica-my-bucket-data" {
+	if got := DefaultIAMUserName("my-bucket", "data/"); !strings.HasPrefix(got, "ica-my-bucket-data-") || len(got) != len("ica-my-bucket-data-")+8 {
 		t.Errorf("got %q", got)
 	}
 	if got := DefaultCredentialName("my.bucket", "data/"); !strings.HasPrefix(got, "ica-my-bucket-data-") {
@@ -206,5 +206,27 @@ func TestValidateKMSKeyARN(t *testing.T) {
 	}
 	if err := ValidateKMSKeyARN("arn:aws:kms:eu-west-1:123456789012:key/abc", "eu-west-1"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDefaultNamesNeverCollide: distinct (bucket, folder) pairs derive distinct names, also where the
+// text alone would join them, and also to IAM, which ignores case. "same" and "same/" are one folder.
+func TestDefaultNamesNeverCollide(t *testing.T) {
+	pairs := [][2]string{{"a-b", "c/"}, {"a", "b-c/"}, {"a-b-c", ""}, {"a", "b/c/"}, {"data", "Logs/"}, {"data", "logs/"}, {"a.b", "c/"}}
+	for _, derive := range []func(string, string) string{DefaultIAMUserName, DefaultIAMPolicyName, DefaultCredentialName} {
+		seen := map[string][2]string{}
+		for _, p := range pairs {
+			n := strings.ToLower(derive(p[0], p[1]))
+			if other, ok := seen[n]; ok {
+				t.Errorf("%v and %v both derive %q", other, p, n)
+			}
+			seen[n] = p
+		}
+	}
+	if DefaultIAMUserName("b", "same/") != DefaultIAMUserName("b", "same") {
+		t.Error(`"same" and "same/" are one folder and must derive one name`)
+	}
+	if !SameIAMName("ica-Data", "ica-data") || SameIAMName("ica-a", "ica-b") {
+		t.Error("IAM names compare without case")
 	}
 }

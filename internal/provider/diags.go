@@ -67,6 +67,10 @@ func icaErrorAdvice(err error) string {
 		return "Configure ICA credentials: set api_key or access_token in the provider block, or the " +
 			EnvAPIKey + " or " + EnvAccessToken + " environment variable."
 	}
+	if errors.Is(err, ica.ErrNoAnswer) {
+		// The error itself says what to check.
+		return "Run the command again once ICA answers."
+	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return "The operation ran out of time; raise the resource's timeouts or retry the apply."
 	}
@@ -119,15 +123,37 @@ func refuseUnshare(attr string, state, plan types.Bool, kind, name string, diags
 }
 
 // addConnectionError is the one path from a converger error to a diagnostic.
+// addConnectionError is the one path from a converger error to a diagnostic. action is "create",
+// "create-nothing" (a create that made nothing), "update", "read", "import" or "destroy": what is true
+// afterwards, and which timeout applies, differ between them.
 func addConnectionError(diags *diag.Diagnostics, action string, err error) {
-	summary := "Could not " + action + " ICA S3 connection"
-	advice := "Fix the cause above and apply again: the parts already made are recorded in the state and the next apply continues from them."
+	verb, after, timeout := action, "", action
+	switch action {
+	case "create":
+		after = "The parts already made are recorded in the state and the connection is marked tainted: " +
+			"the next apply removes them and creates it again."
+	case "create-nothing":
+		verb, timeout, after = "create", "create", "Nothing was made; apply again."
+	case "update":
+		after = "The parts already changed are recorded in the state and the next apply continues from them."
+	case "read":
+		after = "Nothing was changed; run the command again."
+	case "import":
+		timeout, after = "", "Nothing was imported; import again."
+	case "destroy":
+		timeout, after = "delete", "What is not yet removed stays in the state and the next destroy continues from it."
+	}
+	summary := "Could not " + verb + " ICA S3 connection"
+	advice := "Fix the cause above. " + after
 	var apiErr *ica.APIError
 	switch {
+	case errors.Is(err, context.DeadlineExceeded) && timeout == "":
+		// Import has no timeouts block: it runs under the read default.
+		advice = fmt.Sprintf("The operation ran out of time (%s); try again. %s", defaultReadTimeout, after)
 	case errors.Is(err, context.DeadlineExceeded):
-		advice = "The operation ran out of time; raise the resource's timeouts or apply again (progress so far is recorded)."
+		advice = fmt.Sprintf("The operation ran out of time; raise timeouts { %s } or try again. %s", timeout, after)
 	case errors.As(err, &apiErr) || errors.Is(err, ica.ErrNoCredentials):
-		advice = icaErrorAdvice(err) + " The parts already made are recorded and the next apply continues from them."
+		advice = icaErrorAdvice(err) + " " + after
 	}
 	diags.AddError(summary, fmt.Sprintf("%s: %s. %s", summary, trimDot(err.Error()), advice))
 }

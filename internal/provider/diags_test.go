@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -42,6 +43,13 @@ func TestAddICAError(t *testing.T) {
 			name: "network",
 			err:  errors.New("dial tcp 127.0.0.1:1: connection refused"),
 			want: []string{"connection refused. Check base_url"},
+		},
+		{
+			name: "no answer",
+			err: &ica.NoAnswerError{Endpoint: "https://ica.example.org/ica/rest", Method: "POST", Path: "/api/storageCredentials",
+				Timeout: 20 * time.Second, MayExist: true},
+			want: []string{`Could not create ICA storage credential "x": ICA at https://ica.example.org/ica/rest did not answer ` +
+				`POST /api/storageCredentials within 20s`, "request_timeout", "adopts it by name. Run the command again once ICA answers."},
 		},
 	}
 	for _, tc := range cases {

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
@@ -119,6 +120,31 @@ func TestAccIdentity_s3Connection(t *testing.T) {
 					a := s.RootModule().Resources[connRes].Primary.Attributes
 					return a["bucket"] + ":" + a["iam_user_name"] + ":" + a["credential_id"], nil
 				},
+			},
+		},
+	})
+}
+
+// TestAccIdentity_project: { id } is the project's identity; an import block with it plans no change.
+func TestAccIdentity_project(t *testing.T) {
+	acctest.RequireFeature(t, acctest.FeatureIdentity)
+	f := newProjectFixture(t, icaemulator.Options{})
+	cfg := f.config("Identity "+acctest.RandomName("p"), f.onStorage("runs"))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity(projectAddr, map[string]knownvalue.Check{"id": knownvalue.StringRegexp(uuidRE)}),
+					statecheck.ExpectIdentityValueMatchesState(projectAddr, tfjsonpath.New("id")),
+				},
+			},
+			{
+				Config:          cfg,
+				ResourceName:    projectAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
 			},
 		},
 	})

@@ -10,6 +10,7 @@ import (
 	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -134,6 +135,15 @@ func listByName[T any](ctx context.Context, l *listBase, req list.ListRequest, r
 	}
 }
 
+// nullTimeouts is a null timeouts block of the resource schema s, for the state of a listed object.
+func nullTimeouts(ctx context.Context, s rschema.Schema) types.Object {
+	attrTypes := map[string]attr.Type{}
+	for name, a := range s.Blocks["timeouts"].GetNestedObject().GetAttributes() {
+		attrTypes[name] = a.GetType()
+	}
+	return types.ObjectNull(attrTypes)
+}
+
 // --- ica_secret_credential ---------------------------------------------------------------------------------
 
 // NewSecretCredentialList lists ICA storage credentials.
@@ -221,7 +231,7 @@ func (l *storageConfigurationList) listedConfiguration(ctx context.Context, sc *
 		Prefix: types.StringNull(), SSEAlgorithm: types.StringNull(), SSEKMSKeyARN: types.StringNull(),
 		Shared: types.BoolValue(false), RevalidateTrigger: types.StringNull(), WaitForOK: types.BoolValue(true),
 	}
-	m.Timeouts.Object = types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType})
+	m.Timeouts.Object = nullTimeouts(ctx, storageConfigurationSchemaV0(ctx))
 	applyICA(m, sc.StorageConfiguration, details)
 	return m
 }
@@ -248,8 +258,8 @@ func (l *s3ConnectionList) ListResourceConfigSchema(_ context.Context, _ list.Li
 		MarkdownDescription: "Discovers S3 connections: the IAM users that carry this provider's ownership tags (connections " +
 			"it made, e.g. after a lost state), and, when `bucket` and `credential_name` are both set, an untagged " +
 			"IAM user whose attached managed policy grants that bucket (a connection made by hand). IAM's ListUsers " +
-			"returns no tags, so discovery costs one `iam:ListUsers` call per 100 users of the account and one " +
-			"`iam:ListUserTags` call per user (just `iam:GetUser` when `iam_user_name` is set); the hand-made search " +
+			"returns no tags, so discovery costs one `iam:ListUsers` call per 1,000 users of the account and one " +
+			"`iam:GetUser` call per user (just the one `iam:GetUser` when `iam_user_name` is set); the hand-made search " +
 			"adds `ListAttachedUserPolicies` per untagged user and `GetPolicy` + `GetPolicyVersion` per attached " +
 			"policy. Generating configuration then reads each connection found as an import does.",
 		Attributes: map[string]listschema.Attribute{
@@ -280,7 +290,7 @@ func (l *s3ConnectionList) List(ctx context.Context, req list.ListRequest, resp 
 	}
 	resp.Results = func(push func(list.ListResult) bool) {
 		p := &pusher{push: push, limit: req.Limit}
-		err := conv.Discover(ctx, l.data.AWS.IAMAdapter(), filter, func(f connection.Found) bool {
+		err := conv.Discover(ctx, filter, func(f connection.Found) bool {
 			var state *s3ConnectionModel
 			var diags diag.Diagnostics
 			if req.IncludeResource {

@@ -199,7 +199,7 @@ func TestProtocolListStorageConfigurations(t *testing.T) {
 
 	got := p.list("ica_storage_configuration", map[string]string{"name": "proto-sc"}, true, 0)
 	if len(got) != 1 || got[0].identity["id"] != sc.ID || got[0].display != "proto-sc" || len(got[0].diags) > 0 {
-		t.Fatalf("got %+v", got)
+		t.Fatalf("got %+v (%s)", got, diagText(got[0].diags))
 	}
 	r := got[0].resource
 	for attr, want := range map[string]string{"id": sc.ID, "name": "proto-sc", "credential_id": cred.ID, "prefix": "ica/",
@@ -276,5 +276,27 @@ func TestProtocolValidateAction(t *testing.T) {
 	}
 	if validates != 2 {
 		t.Errorf("want two :validate calls (none for the unknown configuration), got %d", validates)
+	}
+}
+
+func TestProtocolListProjects(t *testing.T) {
+	f := newProjectFixture(t, icaemulator.Options{})
+	id := f.createDirectly(t, "Proto listed", f.configID)
+	f.createDirectly(t, "Proto other", "")
+	p := newProtoServer(t, f.emu)
+
+	got := p.list("ica_project", map[string]string{"name": "Proto listed"}, true, 0)
+	if len(got) != 1 || got[0].identity["id"] != id || got[0].display != "Proto listed" || len(got[0].diags) > 0 {
+		t.Fatalf("got %+v", got)
+	}
+	r := got[0].resource
+	for attr, want := range map[string]string{"id": id, "name": "Proto listed", "region_id": f.region,
+		"storage_configuration_id": f.configID, "storage_configuration_subfolder": "<null>"} {
+		if got := str(r[attr]); got != want {
+			t.Errorf("%s = %q, want %q", attr, got, want)
+		}
+	}
+	if all := p.list("ica_project", nil, false, 0); len(all) != 2 {
+		t.Errorf("want both projects without a filter, got %d", len(all))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/providervalidator"
@@ -57,7 +58,9 @@ type providerModel struct {
 	AccessToken types.String `tfsdk:"access_token"`
 	Tenant      types.String `tfsdk:"tenant"`
 	MaxRetries  types.Int64  `tfsdk:"max_retries"`
-	AWS         *awsModel    `tfsdk:"aws"`
+	// RequestTimeout limits each ICA request attempt.
+	RequestTimeout types.String `tfsdk:"request_timeout"`
+	AWS            *awsModel    `tfsdk:"aws"`
 }
 
 type awsModel struct {
@@ -69,6 +72,8 @@ type awsModel struct {
 	S3UsePathStyle types.Bool       `tfsdk:"s3_use_path_style"`
 	AssumeRole     *assumeRoleModel `tfsdk:"assume_role"`
 	Endpoints      *endpointsModel  `tfsdk:"endpoints"`
+	// RequestTimeout limits each AWS request attempt.
+	RequestTimeout types.String `tfsdk:"request_timeout"`
 }
 
 type assumeRoleModel struct {
@@ -125,6 +130,15 @@ func (p *icaProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					"A positive value also bounds the AWS SDK's retries.",
 				Validators: []validator.Int64{int64validator.Between(0, 100)},
 			},
+			"request_timeout": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How long each ICA request attempt may wait for its answer, as a duration such "+
+					"as `30s`. Default `%s`. An attempt that gets no answer in time is retried when it is a read (up to "+
+					"`max_retries`), so a call costs at most request_timeout × (max_retries + 1) plus the backoff; after "+
+					"that the provider sends nothing more to ICA in this run, and the error names the endpoint.",
+					ica.DefaultRequestTimeout),
+				Validators: []validator.String{durationValidator()},
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"aws": schema.SingleNestedBlock{
@@ -154,6 +168,16 @@ func (p *icaProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 						Optional:    true,
 						Sensitive:   true,
 						Description: "AWS session token, for temporary credentials.",
+					},
+					"request_timeout": schema.StringAttribute{
+						Optional: true,
+						MarkdownDescription: fmt.Sprintf("How long each AWS request attempt (S3, IAM, STS) and each fetch of "+
+							"credentials may take, as a duration such as `30s`. Default `%s`. A read that gets no answer "+
+							"in time is retried by the AWS SDK (3 attempts by default); a write that may have happened "+
+							"(CreateUser, CreatePolicy, CreateAccessKey) is not, and the next apply finds what it made. "+
+							"After a call gets no answer, the provider sends nothing more to that endpoint in this run.",
+							awsapi.DefaultRequestTimeout),
+						Validators: []validator.String{durationValidator()},
 					},
 					"s3_use_path_style": schema.BoolAttribute{
 						Optional: true,
@@ -257,12 +281,13 @@ func (p *icaProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	}
 
 	client, err := ica.New(ica.Config{
-		BaseURL:     baseURL,
-		APIKey:      apiKey,
-		AccessToken: accessToken,
-		Tenant:      tenant,
-		UserAgent:   fmt.Sprintf("terraform-provider-ica/%s (+Terraform %s)", p.version, req.TerraformVersion),
-		MaxRetries:  maxRetries,
+		BaseURL:        baseURL,
+		APIKey:         apiKey,
+		AccessToken:    accessToken,
+		Tenant:         tenant,
+		UserAgent:      fmt.Sprintf("terraform-provider-ica/%s (+Terraform %s)", p.version, req.TerraformVersion),
+		MaxRetries:     maxRetries,
+		RequestTimeout: durationOrZero(cfg.RequestTimeout),
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Could not configure the ICA client", err.Error())
@@ -289,6 +314,12 @@ func fromConfigOrEnv(v types.String, env string) (string, string) {
 	return os.Getenv(env), "the environment variable " + env
 }
 
+// durationOrZero is a validated duration attribute's value; zero (the client's default) when unset.
+func durationOrZero(v types.String) time.Duration {
+	d, _ := time.ParseDuration(v.ValueString())
+	return d
+}
+
 func awsSettings(m *awsModel) awsapi.Settings {
 	if m == nil {
 		return awsapi.Settings{}
@@ -300,6 +331,7 @@ func awsSettings(m *awsModel) awsapi.Settings {
 		SecretKey:      m.SecretKey.ValueString(),
 		Token:          m.Token.ValueString(),
 		S3UsePathStyle: m.S3UsePathStyle.ValueBool(),
+		RequestTimeout: durationOrZero(m.RequestTimeout),
 	}
 	if m.AssumeRole != nil {
 		s.AssumeRoleARN = m.AssumeRole.RoleARN.ValueString()
@@ -320,6 +352,7 @@ func (p *icaProvider) Resources(context.Context) []func() resource.Resource {
 		newSecretCredentialWithIdentity,
 		newStorageConfigurationWithIdentity,
 		newS3ConnectionWithIdentity,
+		newProjectWithIdentity,
 	}
 }
 
@@ -328,6 +361,13 @@ func (p *icaProvider) DataSources(context.Context) []func() datasource.DataSourc
 		NewRegionsDataSource,
 		NewRegionDataSource,
 		NewS3PolicyDocumentDataSource,
+		NewStorageBundleDataSource,
+		NewStorageBundlesDataSource,
+		NewStorageConfigurationDataSource,
+		NewStorageConfigurationsDataSource,
+		NewSecretCredentialDataSource,
+		NewSecretCredentialsDataSource,
+		NewProjectDataSource,
 	}
 }
 
@@ -337,6 +377,7 @@ func (p *icaProvider) ListResources(context.Context) []func() list.ListResource 
 		NewSecretCredentialList,
 		NewStorageConfigurationList,
 		NewS3ConnectionList,
+		NewProjectList,
 	}
 }
 

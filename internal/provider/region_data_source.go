@@ -90,6 +90,8 @@ func (d *regionDataSource) Configure(_ context.Context, req datasource.Configure
 }
 
 func (d *regionDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	ctx, cancel := withReadDefault(ctx)
+	defer cancel()
 	var m regionModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {

@@ -260,6 +260,15 @@ type convergedAll struct {
 }
 
 func (c convergedAll) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	ruleIDs := c.ruleIDs
+	if ruleIDs == nil {
+		// Every connection's rule is on the bucket next to the others'.
+		for _, r := range req.State.Values.RootModule.Resources {
+			if id, ok := r.AttributeValues["cors_rule_id"].(string); ok && r.Type == "ica_s3_connection" {
+				ruleIDs = append(ruleIDs, id)
+			}
+		}
+	}
 	n := 0
 	for _, r := range req.State.Values.RootModule.Resources {
 		if r.Type != "ica_s3_connection" {
@@ -268,11 +277,18 @@ func (c convergedAll) CheckState(_ context.Context, req statecheck.CheckStateReq
 		n++
 		attrs := map[string]string{}
 		for k, v := range r.AttributeValues {
-			if s, ok := v.(string); ok {
-				attrs[k] = s
+			switch v := v.(type) {
+			case string:
+				attrs[k] = v
+			case map[string]any: // tags, flattened as the legacy state shows them
+				for mk, mv := range v {
+					if s, ok := mv.(string); ok {
+						attrs[k+"."+mk] = s
+					}
+				}
 			}
 		}
-		if err := c.env.checkConvergedAttrs(c.t, attrs, c.ruleIDs...); err != nil {
+		if err := c.env.checkConvergedAttrs(c.t, attrs, ruleIDs...); err != nil {
 			resp.Error = fmt.Errorf("%s: %w", r.Address, err)
 			return
 		}

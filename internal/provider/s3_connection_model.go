@@ -38,6 +38,7 @@ type s3ConnectionModel struct {
 	AccessKeyID        types.String   `tfsdk:"access_key_id"`
 	CORSRuleID         types.String   `tfsdk:"cors_rule_id"`
 	PolicyJSON         types.String   `tfsdk:"policy_json"`
+	ClaimToken         types.String   `tfsdk:"claim_token"`
 }
 
 // privatePolicyVersion is the private-state key of the policy's default version id (lets refresh read
@@ -86,6 +87,7 @@ func (m *s3ConnectionModel) spec(ctx context.Context, rotate bool) (connection.S
 		ManageCORS:     m.ManageCORS.IsNull() || m.ManageCORS.ValueBool(),
 		Share:          m.ShareCredential.ValueBool(),
 		Rotate:         rotate,
+		Token:          m.ClaimToken.ValueString(),
 	}
 	if s.Path == "" {
 		s.Path = "/"
@@ -113,6 +115,28 @@ func (m *s3ConnectionModel) spec(ctx context.Context, rotate bool) (connection.S
 		s.CORSRuleID = naming.DefaultCORSRuleID(s.UserName)
 	}
 	return s, diags
+}
+
+// planned is the connection's names for the plan-time clash check; false while any of them is unknown.
+func (m *s3ConnectionModel) planned(existing, destroying bool) (connection.Planned, bool) {
+	for _, v := range []types.String{m.Bucket, m.IAMUserName, m.IAMPolicyName, m.CredentialName} {
+		if !known(v) {
+			return connection.Planned{}, false
+		}
+	}
+	if m.Prefix.IsUnknown() || m.CORSRuleID.IsUnknown() {
+		return connection.Planned{}, false
+	}
+	prefix, err := naming.NormalizePrefix(m.Prefix.ValueString())
+	if err != nil {
+		return connection.Planned{}, false
+	}
+	return connection.Planned{
+		Bucket: m.Bucket.ValueString(), Prefix: prefix,
+		UserName: m.IAMUserName.ValueString(), PolicyName: m.IAMPolicyName.ValueString(),
+		CredentialName: m.CredentialName.ValueString(), CORSRuleID: m.CORSRuleID.ValueString(),
+		Existing: existing, Destroying: destroying,
+	}, true
 }
 
 // deriveNames fills in the default names (derived from bucket and prefix) of the names config leaves
@@ -157,6 +181,7 @@ func (m *s3ConnectionModel) priorState(ctx context.Context, policyVersion string
 		AccessKeyID:     m.AccessKeyID.ValueString(),
 		CredentialID:    m.CredentialID.ValueString(),
 		Shared:          m.ShareCredential.ValueBool(),
+		Token:           m.ClaimToken.ValueString(),
 	}
 	if !m.Tags.IsNull() && !m.Tags.IsUnknown() {
 		diags.Append(m.Tags.ElementsAs(ctx, &st.Tags, false)...)
@@ -185,6 +210,7 @@ func (m *s3ConnectionModel) setObserved(st connection.State) {
 	}
 	m.AccessKeyID = stringOrNull(st.AccessKeyID)
 	m.CredentialID = stringOrNull(st.CredentialID)
+	m.ClaimToken = stringOrNull(st.Token)
 	if st.CredentialID != "" {
 		m.ID = types.StringValue(st.CredentialID)
 	} else if m.ID.IsUnknown() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -32,7 +33,7 @@ var (
 )
 
 // timeoutAttrTypes is the object type of the timeouts block (for a null value on import).
-var timeoutAttrTypes = map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType}
+var timeoutAttrTypes = map[string]attr.Type{"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType}
 
 const (
 	defaultConnectionCreateTimeout = 10 * time.Minute
@@ -60,6 +61,8 @@ func (r *s3ConnectionResource) Configure(_ context.Context, req resource.Configu
 }
 
 func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	ctx, cancel := withReadDefault(ctx)
+	defer cancel()
 	if req.Plan.Raw.IsNull() {
 		r.warnDestroy(ctx, req, resp)
 		return
@@ -115,6 +118,12 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if p, ok := plan.planned(!creating, false); ok && r.conv != nil {
+		if err := r.conv.CheckPlanned(p); err != nil {
+			resp.Diagnostics.AddError("Connection names clash with another connection", err.Error())
+			return
+		}
+	}
 
 	if !creating {
 		rotating := !plan.RotationTrigger.Equal(state.RotationTrigger)
@@ -134,6 +143,11 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if !creating && state.ClaimToken.IsNull() && !resp.Plan.Raw.Equal(req.State.Raw) {
+		// State from before claims (or an import): the next update claims the user and policy. Only
+		// then: an unchanged connection plans no change (an import followed by plan shows none).
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("claim_token"), types.StringUnknown())...)
+	}
 }
 
 // planChecks runs the checks that need AWS (the bucket's region against ica_region and the KMS key,
@@ -157,12 +171,9 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddAttributeWarning(pathBucket, "Could not read the bucket's region",
-			fmt.Sprintf("Reading the region of S3 bucket %q failed, so region checks run at apply instead: %v", bucket, err))
-		plan.PolicyJSON = types.StringUnknown()
-		if creating {
-			plan.AWSRegion = types.StringUnknown()
-		}
+		// An error, not unknown values: at apply Terraform plans again, and values that were known at plan
+		// time must not turn unknown (Terraform would call that a bug in the provider).
+		addPlanAWSError(&resp.Diagnostics, "the region of S3 bucket "+fmt.Sprintf("%q", bucket), err)
 		return
 	}
 	plan.AWSRegion = types.StringValue(region)
@@ -186,7 +197,7 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 	}
 	desired, err := r.conv.DesiredPolicy(ctx, connection.Spec{Bucket: bucket, Prefix: normPrefix, KMSKeyARN: plan.KMSKeyARN.ValueString()})
 	if err != nil {
-		plan.PolicyJSON = types.StringUnknown()
+		addPlanAWSError(&resp.Diagnostics, "the versioning of S3 bucket "+fmt.Sprintf("%q", bucket), err)
 		return
 	}
 	if !creating && known(state.PolicyJSON) && policiesEquivalent(state.PolicyJSON.ValueString(), desired) {
@@ -196,12 +207,25 @@ func (r *s3ConnectionResource) planChecks(ctx context.Context, creating bool, pl
 	}
 }
 
+// addPlanAWSError fails a plan whose checks could not read what from AWS.
+func addPlanAWSError(diags *diag.Diagnostics, what string, err error) {
+	diags.AddAttributeError(pathBucket, "Could not read from AWS to plan the connection",
+		fmt.Sprintf("Reading %s failed: %s. The plan needs it to check the bucket's region and to compute the IAM "+
+			"policy. Nothing was changed; fix the cause and run the command again.", what, trimDot(err.Error())))
+}
+
 // warnDestroy says what destroy leaves behind: the ICA credential (no delete API), and storage
 // configurations that use it stop working.
 func (r *s3ConnectionResource) warnDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	var state s3ConnectionModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || r.data == nil || !r.data.ICA.HasCredentials() || state.CredentialID.IsNull() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if p, ok := state.planned(true, true); ok && r.conv != nil {
+		_ = r.conv.CheckPlanned(p) // a destroy never clashes; it tells a create of its names to use moved
+	}
+	if r.data == nil || !r.data.ICA.HasCredentials() || state.CredentialID.IsNull() {
 		return
 	}
 	configs, err := r.data.storageConfigurations(ctx)
@@ -209,15 +233,17 @@ func (r *s3ConnectionResource) warnDestroy(ctx context.Context, req resource.Mod
 		return
 	}
 	var users []string
+	configIDs := map[string]bool{}
 	for _, c := range configs {
 		if d := c.StorageConfigurationDetails; d != nil && d.StorageCredential != nil && d.StorageCredential.ID == state.CredentialID.ValueString() {
 			users = append(users, fmt.Sprintf("%q (%s)", c.Name, c.ID))
+			configIDs[c.ID] = true
 		}
 	}
 	if len(users) > 0 {
 		resp.Diagnostics.AddWarning("Storage configurations use this connection",
-			fmt.Sprintf("Destroying the connection of bucket %q deletes the access key that ICA storage configurations %v use: they will turn ERROR. Remove them in ICA first if that is not intended.",
-				state.Bucket.ValueString(), users))
+			fmt.Sprintf("Destroying the connection of bucket %q deletes the access key that ICA storage configurations %v use: they will turn ERROR%s. Remove them in ICA first if that is not intended.",
+				state.Bucket.ValueString(), users, projectsOnConfigurations(ctx, r.data, configIDs)))
 	}
 }
 
@@ -236,6 +262,8 @@ func (r *s3ConnectionResource) Create(ctx context.Context, req resource.CreateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// The token is this Terraform object's; a create stamps it as its claim once it has finished.
+	spec.Token = uuid.NewString()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	st, err := r.conv.Apply(ctx, spec, connection.State{})
@@ -264,6 +292,10 @@ func (r *s3ConnectionResource) Update(ctx context.Context, req resource.UpdateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if spec.Token == "" {
+		// The first apply of older (or imported) state claims the user and policy with a new token.
+		spec.Token = uuid.NewString()
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	st, err := r.conv.Apply(ctx, spec, prior)
@@ -291,11 +323,15 @@ func (r *s3ConnectionResource) save(ctx context.Context, m *s3ConnectionModel, p
 	for _, note := range st.Adopted {
 		diags.AddWarning("Existing object adopted", fmt.Sprintf("Connection of bucket %q: %s.", m.Bucket.ValueString(), note))
 	}
+	for _, note := range st.Notes {
+		diags.AddWarning("Connection shares objects with another connection", fmt.Sprintf("Connection of bucket %q: %s.", m.Bucket.ValueString(), note))
+	}
 	if err != nil {
-		addConnectionError(diags, action, err)
 		if action == "create" && st.UserARN == "" && st.PolicyARN == "" && !st.CORSRule && st.CredentialID == "" {
+			addConnectionError(diags, "create-nothing", err)
 			return
 		}
+		addConnectionError(diags, action, err)
 		// Record what really happened, so the next plan shows what is still to do.
 		m.Tags = tagsValue(st.Tags, prior.Tags)
 		m.ShareCredential = types.BoolValue(st.Shared)
@@ -322,6 +358,10 @@ func (r *s3ConnectionResource) Read(ctx context.Context, req resource.ReadReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	st, err := r.conv.Read(ctx, spec, prior)
 	if err != nil {
 		addConnectionError(&resp.Diagnostics, "read", err)
@@ -363,7 +403,11 @@ func (r *s3ConnectionResource) Delete(ctx context.Context, req resource.DeleteRe
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := r.conv.Delete(ctx, spec, prior); err != nil {
+	notes, err := r.conv.Delete(ctx, spec, prior)
+	for _, note := range notes {
+		resp.Diagnostics.AddWarning("Object left to the connection that claims it", fmt.Sprintf("Connection of bucket %q: %s.", state.Bucket.ValueString(), note))
+	}
+	if err != nil {
 		addConnectionError(&resp.Diagnostics, "destroy", err)
 		return
 	}
@@ -384,6 +428,8 @@ func (r *s3ConnectionResource) ImportState(ctx context.Context, req resource.Imp
 		resp.Diagnostics.AddError("Provider not configured", "The provider must be configured to import an ica_s3_connection.")
 		return
 	}
+	ctx, cancel := withReadDefault(ctx)
+	defer cancel()
 	im, err := r.conv.Import(ctx, bucket, user, credential)
 	if err != nil {
 		addConnectionError(&resp.Diagnostics, "import", err)

@@ -152,7 +152,7 @@ func s3ConnectionSchemaV0(ctx context.Context) schema.Schema {
 					mapvalidator.KeysAre(tagKeyValidator()),
 					mapvalidator.ValueStringsAre(stringFuncValidator("an IAM tag value (at most 256 characters)", naming.ValidateIAMTagValue)),
 				},
-				MarkdownDescription: "Tags for the IAM user and policy, next to the provider's own ownership tags (`" + connection.TagManagedBy + "`, `" + connection.TagBucket + "`, and on the policy `" + connection.TagIAMUser + "`). " +
+				MarkdownDescription: "Tags for the IAM user and policy, next to the provider's own ownership tags (`" + connection.TagManagedBy + "`, `" + connection.TagBucket + "`, `" + connection.TagCredential + "`, the claim `" + connection.TagClaim + "`, and on the policy `" + connection.TagIAMUser + "`). " +
 					"Refresh reads the IAM user's tags, so a tag added, changed or removed outside Terraform shows in the plan and the next apply puts the configured tags back (on the user and the policy).",
 			},
 			"credential_id": schema.StringAttribute{
@@ -180,6 +180,12 @@ func s3ConnectionSchemaV0(ctx context.Context) schema.Schema {
 				Description: "ID of this connection's CORS rule on the bucket (empty for a hand-made rule without " +
 					"an ID adopted on import). Null when the rule is missing or was changed outside Terraform.",
 			},
+			"claim_token": schema.StringAttribute{
+				Computed: true, PlanModifiers: keep,
+				MarkdownDescription: "The token unique to this connection that it stamps, as its claim, on its IAM user and policy (tag `" + connection.TagClaim + "`) once a create has finished: " +
+					"other connections never adopt a claimed user or policy, and a destroy deletes only what its claim covers. Not a secret. " +
+					"Null after an upgrade from a version without claims or an import of an unclaimed connection, until the next apply that changes the connection (when that apply finds sharing, it stays null and the apply says why).",
+			},
 			"policy_json": schema.StringAttribute{
 				Computed: true, PlanModifiers: keep,
 				Description: "The policy document as applied to the user (compared by meaning, never as text). " +
@@ -187,12 +193,15 @@ func s3ConnectionSchemaV0(ctx context.Context) schema.Schema {
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeoutsBlock(ctx, "How long to wait for the AWS and ICA calls of create, update and destroy.", timeouts.Opts{
+			"timeouts": timeoutsBlock(ctx, "How long to wait for the AWS and ICA calls of create, refresh, update and destroy.", timeouts.Opts{
 				Create: true,
+				Read:   true,
 				Update: true,
 				Delete: true,
 				CreateDescription: "How long create may take, including the wait until the new access key works, " +
 					"as a duration such as `30m`. Default `10m`.",
+				ReadDescription: "How long a refresh may take, as a duration such as `2m`. Default `5m`. Each AWS and ICA " +
+					"request attempt is also limited by the provider's `aws { request_timeout }` and `request_timeout`.",
 				UpdateDescription: "How long an update (or a key rotation) may take, as a duration such as `30m`. Default `10m`.",
 				DeleteDescription: "How long destroy may take, as a duration such as `10m`. Default `5m`.",
 			}),

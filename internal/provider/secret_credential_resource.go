@@ -205,6 +205,9 @@ func (r *secretCredentialResource) Read(ctx context.Context, req resource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// No timeouts block here: the read default bounds the refresh.
+	ctx, cancel := withReadDefault(ctx)
+	defer cancel()
 	cred, err := r.data.ICA.GetStorageCredential(ctx, state.ID.ValueString())
 	if ica.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("ICA storage credential is gone",
@@ -289,6 +292,8 @@ func (r *secretCredentialResource) Delete(ctx context.Context, req resource.Dele
 
 // ImportState accepts the credential UUID or name:<name>.
 func (r *secretCredentialResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	ctx, cancel := withReadDefault(ctx)
+	defer cancel()
 	id := req.ID
 	if name, ok := strings.CutPrefix(req.ID, "name:"); ok {
 		cred, err := icaobjects.CredentialNamed(ctx, r.data.ICA, name)

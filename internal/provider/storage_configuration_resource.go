@@ -227,6 +227,10 @@ func (r *storageConfigurationResource) Read(ctx context.Context, req resource.Re
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	timeout, diags := state.Timeouts.Read(ctx, defaultReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	client := r.data.ICA
 	id := state.ID.ValueString()
 	sc, err := client.GetStorageConfiguration(ctx, id)

@@ -53,7 +53,7 @@ func storageConfigurationSchemaV0(ctx context.Context) schema.Schema {
 					"`ica_secret_credential.x.id` or `ica_s3_connection.x.credential_id`." + replaceNote +
 					" ICA does not document which credential an existing configuration uses, so after import this " +
 					"comes from the configuration without forcing replacement.",
-				Validators: []validator.String{uuidValidator("ICA storage credential id")},
+				Validators: []validator.String{uuidValidator("ICA storage credential id", "the id of an ica_secret_credential or ica_s3_connection resource")},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(
 					func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
 						// Null in state: imported, and ICA did not say which credential it uses.
@@ -64,7 +64,7 @@ func storageConfigurationSchemaV0(ctx context.Context) schema.Schema {
 				Required: true,
 				MarkdownDescription: "UUID of the ICA region whose projects use the bucket, e.g. `data.ica_region.x.id`. The " +
 					"bucket (and KMS key) must be in that region's AWS region." + replaceNote,
-				Validators:    []validator.String{uuidValidator("ICA region id")},
+				Validators:    []validator.String{uuidValidator("ICA region id", "the ica_region data source's id")},
 				PlanModifiers: []planmodifier.String{replaceIf(sameUUID, "Replaces the configuration when the region changes.")},
 			},
 			"bucket": schema.StringAttribute{
@@ -134,11 +134,14 @@ func storageConfigurationSchemaV0(ctx context.Context) schema.Schema {
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"timeouts": timeoutsBlock(ctx, "How long to wait for ICA to validate the configuration.", timeouts.Opts{
+			"timeouts": timeoutsBlock(ctx, "How long to wait for ICA to validate the configuration, and for a refresh.", timeouts.Opts{
 				Create: true,
+				Read:   true,
 				Update: true,
 				CreateDescription: "How long create may take, including the wait for ICA's validation (`wait_for_ok`), " +
 					"as a duration such as `30m`. Default `20m`.",
+				ReadDescription: "How long a refresh may take, as a duration such as `2m`. Default `5m`. Each ICA request " +
+					"attempt is also limited by the provider's `request_timeout`.",
 				UpdateDescription: "How long an update may take, including the wait for ICA's validation after a " +
 					"`revalidate_trigger` change, as a duration such as `30m`. Default `20m`.",
 			}),

@@ -51,7 +51,7 @@ func (a *storageConfigurationValidateAction) Schema(ctx context.Context, _ actio
 			"id": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "UUID of the ICA storage configuration, e.g. `ica_storage_configuration.x.id`.",
-				Validators:          []validator.String{uuidValidator("ICA storage configuration id")},
+				Validators:          []validator.String{uuidValidator("ICA storage configuration id", "ica_storage_configuration.x.id")},
 			},
 		},
 		Blocks: map[string]schema.Block{"timeouts": validateTimeoutsBlock(ctx)},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -63,11 +64,22 @@ func prefixValidator() validator.String {
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-func uuidValidator(what string) validator.String {
+// uuidValidator checks an ICA id; from says where such an id comes from ("the ica_region data source's id").
+func uuidValidator(what, from string) validator.String {
 	return stringFuncValidator(what+" (a UUID)", func(s string) error {
 		if !uuidPattern.MatchString(s) {
-			return fmt.Errorf("%q is not a UUID. Use the %s, e.g. from the ica_region data source's id or the "+
-				"resource that created it", s, what)
+			return fmt.Errorf("%q is not a UUID. Use the %s, e.g. %s", s, what, from)
+		}
+		return nil
+	})
+}
+
+// durationValidator accepts a positive Go duration such as "30s" or "2m".
+func durationValidator() validator.String {
+	return stringFuncValidator("a positive duration such as `30s` or `2m`", func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%q is not a positive duration. Write a number with a unit, such as 30s, 90s or 2m", s)
 		}
 		return nil
 	})

@@ -64,7 +64,7 @@ func configurationModel() storageConfigurationModel {
 		WaitForOK: types.BoolValue(true), Status: types.StringValue("OK"), ErrorMessage: types.StringNull(),
 		IsDefault: types.BoolValue(false),
 		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
-			"create": types.StringType, "update": types.StringType,
+			"create": types.StringType, "read": types.StringType, "update": types.StringType,
 		})},
 	}
 }

@@ -46,20 +46,29 @@ type Fault struct {
 	Probability float64
 	Delay       time.Duration
 	Drop        bool // close the connection instead of answering
+	Hang        bool // accept the request and never answer it
+	// HangResponse serves the request, then never answers (the call took effect).
+	HangResponse bool
+	// DropResponse serves the request, then closes the connection: the write happened, the answer is lost.
+	DropResponse bool
 }
 
 // MarshalJSON writes the control API's shape: delay as a Go duration string, zero fields left out.
 func (f Fault) MarshalJSON() ([]byte, error) {
 	type wire struct {
-		Method      string  `json:"method"`
-		Path        string  `json:"path"`
-		Status      int     `json:"status,omitempty"`
-		Count       int     `json:"count,omitempty"`
-		Probability float64 `json:"probability,omitempty"`
-		Delay       string  `json:"delay,omitempty"`
-		Drop        bool    `json:"drop,omitempty"`
+		Method       string  `json:"method"`
+		Path         string  `json:"path"`
+		Status       int     `json:"status,omitempty"`
+		Count        int     `json:"count,omitempty"`
+		Probability  float64 `json:"probability,omitempty"`
+		Delay        string  `json:"delay,omitempty"`
+		Drop         bool    `json:"drop,omitempty"`
+		Hang         bool    `json:"hang,omitempty"`
+		HangResponse bool    `json:"hangResponse,omitempty"`
+		DropResponse bool    `json:"dropResponse,omitempty"`
 	}
-	w := wire{Method: f.Method, Path: f.Path, Status: f.Status, Count: f.Count, Probability: f.Probability, Drop: f.Drop}
+	w := wire{Method: f.Method, Path: f.Path, Status: f.Status, Count: f.Count, Probability: f.Probability, Drop: f.Drop,
+		Hang: f.Hang, HangResponse: f.HangResponse, DropResponse: f.DropResponse}
 	if f.Delay > 0 {
 		w.Delay = f.Delay.String()
 	}

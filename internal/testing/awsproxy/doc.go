@@ -45,6 +45,10 @@
 //   - KindError: any AWS error, Status + Code + Message as given (e.g. 409 EntityAlreadyExists, 404 NoSuchEntity).
 //   - KindDrop: the connection is closed with no response (the client sees a transport error).
 //   - KindDelay: the request is forwarded after Delay (a slow but successful call).
+//   - KindHang: the request is accepted and never answered, until the client gives up (its time limit or
+//     cancellation) or the proxy closes: a broken proxy or a black-holed VPC endpoint. With AfterForward
+//     the request reaches the upstream first (the write happened) and then the answer never comes.
+//     The client's giving up ends the request with status 0 in the Log.
 //
 // Delay also applies to the other kinds: the fault waits that long first (a slow failure). How often:
 // Count > 0 fires on the next Count matching requests and then stops; Probability in (0,1] fires on that share

@@ -21,6 +21,7 @@ const (
 	KindError       Kind = "error"
 	KindDrop        Kind = "drop"
 	KindDelay       Kind = "delay"
+	KindHang        Kind = "hang"
 )
 
 // Fault is a rule that changes the answer to matching requests. See the package documentation.
@@ -68,14 +69,14 @@ func (r *Rule) Remove() {
 
 func (f Fault) validate() error {
 	switch f.Kind {
-	case KindThrottle, KindServerError, KindDrop, KindDelay:
+	case KindThrottle, KindServerError, KindDrop, KindDelay, KindHang:
 	case KindError:
 		if f.Status < 400 || f.Status > 599 || f.Code == "" {
 			return fmt.Errorf("fault on %s:%s: KindError needs a Status in 400..599 and a Code, got %d %q",
 				f.Service, f.Operation, f.Status, f.Code)
 		}
 	default:
-		return fmt.Errorf("fault on %s:%s: unknown Kind %q; use one of throttle, server-error, error, drop, delay",
+		return fmt.Errorf("fault on %s:%s: unknown Kind %q; use one of throttle, server-error, error, drop, delay, hang",
 			f.Service, f.Operation, f.Kind)
 	}
 	if f.Kind == KindDelay && f.Delay <= 0 {

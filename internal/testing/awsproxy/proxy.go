@@ -41,6 +41,9 @@ type Proxy struct {
 	server   *http.Server
 	listener net.Listener
 	served   chan struct{}
+	// closing ends the requests a hang fault holds, so Close does not wait for them.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // New returns a proxy to upstream (e.g. moto's "http://127.0.0.1:5000").
@@ -54,6 +57,7 @@ func New(upstream string, opts Options) (*Proxy, error) {
 		transport: http.DefaultTransport.(*http.Transport).Clone(),
 		classify:  opts.Classify,
 		counts:    Counts{},
+		closing:   make(chan struct{}),
 	}
 	if p.classify == nil {
 		p.classify = Classify
@@ -102,6 +106,7 @@ func (p *Proxy) URL() string {
 
 // Close stops a started proxy (waiting briefly for requests in flight) and its upstream connections.
 func (p *Proxy) Close() {
+	p.closeOnce.Do(func() { close(p.closing) })
 	if p.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -246,6 +251,10 @@ func (p *Proxy) fault(w *statusWriter, r *http.Request, op Op, f Fault) {
 	if f.AfterForward {
 		p.rp.ServeHTTP(&discardWriter{header: http.Header{}}, r)
 	}
+	if f.Kind == KindHang {
+		p.hang(w, r)
+		return
+	}
 	if f.Kind == KindDrop {
 		drop(w)
 		return
@@ -255,6 +264,20 @@ func (p *Proxy) fault(w *statusWriter, r *http.Request, op Op, f Fault) {
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// hang holds the request without answering until the client gives up or the proxy closes, like a
+// black-holed route or a broken proxy that accepts connections and never answers.
+func (p *Proxy) hang(w *statusWriter, r *http.Request) {
+	// The server notices a client hanging up only once the request body is read.
+	_, _ = io.Copy(io.Discard, r.Body)
+	select {
+	case <-r.Context().Done():
+	case <-p.closing:
+	}
+	w.record()
+	// No response at all: close the connection rather than let net/http send an empty 200.
+	panic(http.ErrAbortHandler)
 }
 
 // drop closes the client connection without a response.

@@ -447,6 +447,76 @@ func TestAfterForward(t *testing.T) {
 	}
 }
 
+func TestHangNeverAnswers(t *testing.T) {
+	for _, afterForward := range []bool{false, true} {
+		t.Run(map[bool]string{false: "before forwarding", true: "after forwarding"}[afterForward], func(t *testing.T) {
+			up := newUpstream(t)
+			p := startProxy(t, up.URL)
+			r := mustAdd(t, p, awsproxy.Fault{Service: "iam", Operation: "CreateUser", Kind: awsproxy.KindHang, AfterForward: afterForward})
+			c := newClients(p.URL(), 1)
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_, err := c.iam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("u")})
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("CreateUser through a hanging proxy: err = %v, want the caller's deadline", err)
+			}
+			if d := time.Since(start); d < 300*time.Millisecond {
+				t.Fatalf("the call ended after %v, before its deadline: the proxy answered", d)
+			}
+			if r.Fired() != 1 {
+				t.Errorf("Fired() = %d, want 1", r.Fired())
+			}
+			wantUpstream := 0
+			if afterForward {
+				wantUpstream = 1 // the write happened; only its answer never came
+			}
+			if n := len(up.seen()); n != wantUpstream {
+				t.Errorf("upstream saw %d requests, want %d", n, wantUpstream)
+			}
+			// The record appears once the proxy notices the client gave up.
+			deadline := time.Now().Add(5 * time.Second)
+			for len(p.Log()) == 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if log := p.Log(); len(log) != 1 || log[0].Status != 0 || !log[0].Fault {
+				t.Errorf("Log() = %+v, want one faulted record with status 0", log)
+			}
+		})
+	}
+}
+
+func TestCloseEndsHungRequests(t *testing.T) {
+	up := newUpstream(t)
+	p, err := awsproxy.Start(up.URL, awsproxy.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, p, awsproxy.Fault{Kind: awsproxy.KindHang})
+	done := make(chan error, 1)
+	go func() {
+		_, err := newClients(p.URL(), 1).sts.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+		done <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Counts().Total() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	p.Close()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Close took %v with a hung request: it must end it, not wait for it", d)
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("a hung call succeeded when the proxy closed")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the hung call did not end when the proxy closed")
+	}
+}
+
 func TestDelay(t *testing.T) {
 	up := newUpstream(t)
 	p := startProxy(t, up.URL)
@@ -520,6 +590,7 @@ func TestFaultValidation(t *testing.T) {
 		"error bad status":   {Kind: awsproxy.KindError, Status: 200, Code: "X"},
 		"delay without time": {Kind: awsproxy.KindDelay},
 		"delay after fwd":    {Kind: awsproxy.KindDelay, Delay: time.Second, AfterForward: true},
+		"unknown kind":       {Kind: "stall"},
 		"probability > 1":    {Kind: awsproxy.KindDrop, Probability: 1.5},
 		"negative count":     {Kind: awsproxy.KindDrop, Count: -1},
 		"bad pattern":        {Kind: awsproxy.KindDrop, Operation: "[Get"},

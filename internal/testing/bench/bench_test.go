@@ -42,8 +42,21 @@ var sizes = []struct{ connections, buckets int }{
 	{50, 5},
 }
 
+// chainSizes are the estates of BenchmarkChain: each connection with its storage configuration and project.
+var chainSizes = []struct{ connections, buckets int }{
+	{20, 4},
+	{50, 5},
+	{200, 10},
+}
+
 // BenchmarkConnections runs the lifecycle of N connections once per iteration; see the package documentation.
-func BenchmarkConnections(b *testing.B) {
+func BenchmarkConnections(b *testing.B) { benchmark(b, sizes, false) }
+
+// BenchmarkChain is BenchmarkConnections with the whole chain per connection: bucket folder → connection →
+// storage configuration → project on a subfolder.
+func BenchmarkChain(b *testing.B) { benchmark(b, chainSizes, true) }
+
+func benchmark(b *testing.B, sizes []struct{ connections, buckets int }, chain bool) {
 	env := prepare(b)
 	report := &bench.Report{
 		Date:      time.Now().UTC(),
@@ -56,6 +69,7 @@ func BenchmarkConnections(b *testing.B) {
 	for _, size := range sizes {
 		b.Run(fmt.Sprintf("N=%d", size.connections), func(b *testing.B) {
 			lab := newLab(b, env)
+			lab.chain = chain
 			b.ResetTimer()
 			var run bench.Run
 			for i := 0; i < b.N; i++ {
@@ -183,7 +197,11 @@ type lab struct {
 	emulator *acctest.Emulator
 	icaProxy *awsproxy.Proxy
 	provider string // the provider "ica" block
+	chain    bool   // BenchmarkChain: a storage configuration and a project per connection
 }
+
+// chainToken starts the chain's ICA names; every size has its own emulator, so they never collide.
+const chainToken = "bench"
 
 func newLab(b *testing.B, e *env) *lab {
 	b.Helper()
@@ -240,7 +258,7 @@ func icaOperation(method, path string) string {
 // so far together with the first failure.
 func (l *lab) lifecycle(b *testing.B, connections, buckets int) (bench.Run, error) {
 	b.StopTimer()
-	run := bench.Run{Connections: connections, Buckets: buckets}
+	run := bench.Run{Connections: connections, Buckets: buckets, Chain: l.chain}
 	ctx := context.Background()
 	var bucketNames []string
 	for i := 0; i < buckets; i++ {
@@ -278,7 +296,10 @@ func (l *lab) lifecycle(b *testing.B, connections, buckets int) (bench.Run, erro
 		{bench.OpPlan, []string{"plan", "-detailed-exitcode", "-parallelism=10", "-var", "rotation=r0"}, nil},
 		{bench.OpRotate, []string{"apply", "-auto-approve", "-parallelism=10", "-var", "rotation=r1"}, nil},
 		{bench.OpDestroy, []string{"destroy", "-auto-approve", "-parallelism=10", "-var", "rotation=r1"}, func() error {
-			return l.checkNothingLeft(ctx)
+			if err := l.checkNothingLeft(ctx); err != nil {
+				return err
+			}
+			return l.checkProjects(connections)
 		}},
 	}
 	var keysBefore map[string]string
@@ -295,7 +316,11 @@ func (l *lab) lifecycle(b *testing.B, connections, buckets int) (bench.Run, erro
 		op.Attribute(calls)
 		op.Summarize()
 		if step.name == bench.OpRefresh || step.name == bench.OpPlan {
-			op.CheckBudget(connections, buckets)
+			if l.chain {
+				op.CheckChainBudget(connections, buckets, 2*connections)
+			} else {
+				op.CheckBudget(connections, buckets)
+			}
 		}
 		run.Ops = append(run.Ops, op)
 		if err != nil {
@@ -368,7 +393,63 @@ func (l *lab) config(buckets []string, connections int) string {
   rotation_trigger = var.rotation
 }
 `)
+	if l.chain {
+		// Storage configuration names are 3..15 of [a-z0-9.-]: the run's token keeps them apart across sizes.
+		fmt.Fprintf(&sb, `
+data "ica_region" "us" {
+  name = "United States"
+}
+
+data "ica_storage_bundle" "us" {
+  region_id = data.ica_region.us.id
+}
+
+resource "ica_storage_configuration" "s" {
+  for_each      = local.connections
+  name          = "%s-${replace(each.key, "/[^a-z0-9]/", "")}"
+  credential_id = ica_s3_connection.c[each.key].credential_id
+  region_id     = data.ica_region.us.id
+  bucket        = each.value.bucket
+  prefix        = each.value.prefix
+}
+
+resource "ica_project" "p" {
+  for_each                        = local.connections
+  name                            = "Bench %s ${each.key}"
+  region_id                       = data.ica_region.us.id
+  storage_bundle_id               = data.ica_storage_bundle.us.id
+  storage_configuration_id        = ica_storage_configuration.s[each.key].id
+  storage_configuration_subfolder = "runs"
+}
+`, chainToken, chainToken)
+	}
 	return sb.String()
+}
+
+// checkProjects checks that destroy hid every project of the chain and that none was made twice.
+func (l *lab) checkProjects(connections int) error {
+	if !l.chain {
+		return nil
+	}
+	resp, err := http.Get(l.emulator.URL + "/_emulator/projects")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var projects []icaemulator.ControlProject
+	if err := json.NewDecoder(resp.Body).Decode(&projects); err != nil {
+		return err
+	}
+	hidden := 0
+	for _, p := range projects {
+		if strings.HasPrefix(p.Name, "Bench "+chainToken+" ") && p.Hidden {
+			hidden++
+		}
+	}
+	if hidden != connections || len(projects) != connections {
+		return fmt.Errorf("after destroy ICA has %d projects, %d of this run hidden; want exactly %d, all hidden", len(projects), hidden, connections)
+	}
+	return nil
 }
 
 // terraform runs one command and collects what it cost.

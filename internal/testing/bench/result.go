@@ -36,9 +36,11 @@ type Machine struct {
 
 // Run is the lifecycle of N connections on a number of buckets.
 type Run struct {
-	Connections int        `json:"connections"`
-	Buckets     int        `json:"buckets"`
-	Ops         []OpResult `json:"ops"`
+	Connections int `json:"connections"`
+	Buckets     int `json:"buckets"`
+	// Chain: each connection also has a storage configuration and a project on a folder of it.
+	Chain bool       `json:"chain,omitempty"`
+	Ops   []OpResult `json:"ops"`
 }
 
 // The operations of a run, in order.
@@ -157,6 +159,7 @@ const (
 	budgetPerBucket     = 3
 	budgetPerProcess    = 2
 	budgetRSSMB         = 60
+	budgetPerICAObject  = 1
 )
 
 // IsWrite classifies a Calls key. ICA calls are writes unless they are GETs or the token mint (which changes
@@ -210,6 +213,21 @@ func (o *OpResult) CheckBudget(connections, buckets int) {
 	}
 	b.OK = len(b.Violations) == 0
 	o.Budget = b
+}
+
+// CheckChainBudget is CheckBudget for the whole chain: each connection also has ICA objects (a storage
+// configuration and a project), each allowed one more call.
+func (o *OpResult) CheckChainBudget(connections, buckets, icaObjects int) {
+	o.CheckBudget(connections, buckets)
+	b := o.Budget
+	b.Rule = "no writes; calls <= 5/connection + 1/ICA object + 3/bucket + 2/provider process; peak memory < 60 MB"
+	b.MaxCalls += budgetPerICAObject * icaObjects
+	b.Violations = slices.DeleteFunc(b.Violations, func(v string) bool { return strings.Contains(v, " calls > ") })
+	if o.Total > b.MaxCalls {
+		b.Violations = append(b.Violations, fmt.Sprintf("%d calls > %d (5×%d connections + 1×%d ICA objects + 3×%d buckets + 2×%d processes)",
+			o.Total, b.MaxCalls, connections, icaObjects, buckets, len(o.Processes)))
+	}
+	b.OK = len(b.Violations) == 0
 }
 
 // CheckNoCalls sets o.Budget for the regions-only plan: the provider configures AWS and ICA lazily, so

@@ -56,6 +56,23 @@ func TestBudget(t *testing.T) {
 	}
 }
 
+// TestChainBudget: the chain's ICA objects add one call each to the limit; the rest of the rule stands.
+func TestChainBudget(t *testing.T) {
+	procs := []Process{{MaxRSSKB: 40 << 10}, {MaxRSSKB: 30 << 10}, {MaxRSSKB: 20 << 10}}
+	o := OpResult{Calls: map[string]int{"iam:GetUser": 250, "ica:GET /api/projects/{id}": 50, "ica:GET /api/storageConfigurations/{id}": 50}, Processes: procs}
+	o.Summarize()
+	o.CheckChainBudget(50, 5, 100)
+	if !o.Budget.OK || o.Budget.MaxCalls != 5*50+100+3*5+2*3 {
+		t.Errorf("budget = %+v, want OK with max 371", o.Budget)
+	}
+	o.Calls["ica:GET /api/storageConfigurations/{id}/details"] = 50
+	o.Summarize()
+	o.CheckChainBudget(50, 5, 100)
+	if v := strings.Join(o.Budget.Violations, "\n"); o.Budget.OK || !strings.Contains(v, "400 calls > 371") || strings.Contains(v, "> 271") {
+		t.Errorf("violations = %q, want only the chain's call limit", v)
+	}
+}
+
 func TestSetCallTimes(t *testing.T) {
 	var o OpResult
 	o.SetCallTimes([]Step{

@@ -17,7 +17,11 @@ func (r *Report) WriteTable(w io.Writer) {
 		r.Machine.LoadAverage[0], r.Machine.LoadAverage[1], r.Go, r.Terraform, r.Commit)
 	for i := range r.Runs {
 		run := &r.Runs[i]
-		fmt.Fprintf(w, "\nN=%d connections on %d buckets\n", run.Connections, run.Buckets)
+		chain := ""
+		if run.Chain {
+			chain = ", each with a storage configuration and a project (the whole chain)"
+		}
+		fmt.Fprintf(w, "\nN=%d connections on %d buckets%s\n", run.Connections, run.Buckets, chain)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "op\texit\twall s\tbusy s\tcalls\t/conn\ts3\tiam\tsts\tica\twrites\terrors\tcalls by process\tpeak MB\tstart ms\tbudget\t")
 		for _, o := range run.Ops {

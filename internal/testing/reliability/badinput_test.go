@@ -78,6 +78,17 @@ func (e *badEnv) storage(fields map[string]string) string {
 	return b.String()
 }
 
+// project is an ica_project with valid required attributes before attrs (HCL refuses an attribute set
+// twice, so region_id is left out when a case sets it).
+func (e *badEnv) project(attrs ...string) string {
+	body := strings.Join(attrs, "\n  ")
+	if !strings.Contains(body, "region_id") {
+		body += "\n  region_id = \"9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d\""
+	}
+	return e.provider() + "\nresource \"ica_project\" \"c\" {\n  " + body +
+		"\n  storage_bundle_id = \"5b7a1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d\"\n}\n"
+}
+
 type badInput struct {
 	name string
 	// config is the whole configuration (provider block included).
@@ -240,6 +251,37 @@ func badInputs() []badInput {
 		{name: "storage/timeouts", config: func(e *badEnv) string {
 			return e.storage(map[string]string{"timeouts": `create = "soon"`})
 		}, expect: []string{"create", "soon", "duration"}},
+		// ica_project (every folder and name rule fails at plan; nothing is created)
+		{name: "project/name-digit-first", config: func(e *badEnv) string {
+			return e.project(`name = "1 project"`)
+		}, expect: []string{"name", "1 project", "start with a letter"}},
+		{name: "project/name-tab", config: func(e *badEnv) string {
+			return e.project(`name = "a\tb"`)
+		}, expect: []string{"name", "start with a letter, then use letters, digits, spaces"}},
+		{name: "project/subfolder-root", config: func(e *badEnv) string {
+			return e.project(`name = "p"`, `storage_configuration_id = "3f1c2a9e-5b7d-4c1e-9a2b-0d4e6f8a1b2c"`, `storage_configuration_subfolder = "/"`)
+		}, expect: []string{"storage_configuration_subfolder", "must name a folder", "blocks the configuration"}},
+		{name: "project/subfolder-missing", config: func(e *badEnv) string {
+			return e.project(`name = "p"`, `storage_configuration_id = "3f1c2a9e-5b7d-4c1e-9a2b-0d4e6f8a1b2c"`)
+		}, expect: []string{"storage_configuration_subfolder", "Subfolder required", "project-a"}},
+		{name: "project/subfolder-dot", config: func(e *badEnv) string {
+			return e.project(`name = "p"`, `storage_configuration_id = "3f1c2a9e-5b7d-4c1e-9a2b-0d4e6f8a1b2c"`, `storage_configuration_subfolder = "./runs"`)
+		}, expect: []string{"storage_configuration_subfolder", `the folder "."`}},
+		{name: "project/subfolder-dotdot", config: func(e *badEnv) string {
+			return e.project(`name = "p"`, `storage_configuration_id = "3f1c2a9e-5b7d-4c1e-9a2b-0d4e6f8a1b2c"`, `storage_configuration_subfolder = "a/../b"`)
+		}, expect: []string{"storage_configuration_subfolder", `the folder ".."`}},
+		{name: "project/subfolder-leading-slash", config: func(e *badEnv) string {
+			return e.project(`name = "p"`, `storage_configuration_id = "3f1c2a9e-5b7d-4c1e-9a2b-0d4e6f8a1b2c"`, `storage_configuration_subfolder = "/runs"`)
+		}, expect: []string{"storage_configuration_subfolder", `starts with "/"`}},
+		{name: "project/subfolder-without-configuration", config: func(e *badEnv) string {
+			return e.project(`name = "p"`, `storage_configuration_subfolder = "runs"`)
+		}, expect: []string{"storage_configuration_subfolder", "set storage_configuration_id too"}},
+		{name: "project/billing_mode", config: func(e *badEnv) string {
+			return e.project(`name = "p"`, `billing_mode = "FREE"`)
+		}, expect: []string{"billing_mode", "PROJECT", "TENANT"}},
+		{name: "project/region_id", config: func(e *badEnv) string {
+			return e.project(`name = "p"`, `region_id = "Germany"`)
+		}, expect: []string{"region_id", "not a UUID"}},
 		{name: "storage/no-ica-credentials", config: func(e *badEnv) string {
 			return e.noICA() + fmt.Sprintf("resource \"ica_storage_configuration\" \"c\" {\n  name = %q\n  credential_id = \"3f1c2a9e-5b7d-4c1e-9a2b-0d4e6f8a1b2c\"\n  region_id = \"9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d\"\n  bucket = %q\n}\n", e.token, e.bucket)
 		}, expect: []string{"api_key", "ICA_API_KEY"}},

@@ -219,7 +219,21 @@ resource "ica_storage_configuration" "s" {
   bucket        = %q
   prefix        = "data"
 }
-`, r.bucket, r.bucket, r.bucket))
+
+data "ica_storage_bundle" "us" {
+  region_id = data.ica_region.us.id
+}
+
+# The update also changes the project in place (a read-modify-write PUT).
+resource "ica_project" "p" {
+  name                            = %q
+  region_id                       = data.ica_region.us.id
+  storage_bundle_id               = data.ica_storage_bundle.us.id
+  storage_configuration_id        = ica_storage_configuration.s.id
+  storage_configuration_subfolder = "runs"
+  short_description               = "generation ${var.update}"
+}
+`, r.bucket, r.bucket, r.bucket, r.bucket))
 	return r
 }
 
@@ -250,6 +264,7 @@ func (r *chaosRun) finish(t *testing.T, mode chaosMode) {
 		if objs := scenarioObjects(t, r.moto, r.bucket, r.bucket); !objs.empty() {
 			t.Errorf("destroy left AWS objects behind: %s", objs)
 		}
+		r.verifyProject(t, true)
 		return
 	}
 	r.verifyConverged(t)
@@ -319,8 +334,28 @@ func (r *chaosRun) verifyConverged(t *testing.T) {
 	if len(configs) != 1 || !strings.HasSuffix(configs[0], " OK") {
 		t.Errorf("ICA storage configurations named %s: %v, want exactly one, OK", r.bucket, configs)
 	}
+	r.verifyProject(t, false)
 	if empty, out := r.d.planIsEmpty(); !empty {
 		t.Errorf("plan after re-apply is not empty:\n%s", out)
+	}
+}
+
+// verifyProject checks that ICA holds exactly one project of the run's name (a create is never duplicated,
+// whatever the kill interrupted), hidden after a destroy, and visible on the storage configuration otherwise.
+func (r *chaosRun) verifyProject(t *testing.T, hidden bool) {
+	t.Helper()
+	var projects []icaemulator.ControlProject
+	if err := controlGet(r.emu, "/_emulator/projects", &projects); err != nil {
+		t.Fatal(err)
+	}
+	var ours []icaemulator.ControlProject
+	for _, p := range projects {
+		if p.Name == r.bucket {
+			ours = append(ours, p)
+		}
+	}
+	if len(ours) != 1 || ours[0].Hidden != hidden || ours[0].StorageConfigurationSubfolder != "runs" {
+		t.Errorf("ICA projects named %s: %+v, want exactly one (hidden: %t) on subfolder runs", r.bucket, ours, hidden)
 	}
 }
 

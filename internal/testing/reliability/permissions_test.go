@@ -87,8 +87,7 @@ func TestProviderPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	runner := admin.WithCredentials(aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey))
-	// The runner's key really is limited: an action the document does not grant is refused (ListUsers is
-	// granted, for terraform query only).
+	// The runner's key really is limited: an action the document does not grant is refused.
 	_, err = runner.IAM.ListRoles(ctx, &iam.ListRolesInput{})
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "AccessDenied" {

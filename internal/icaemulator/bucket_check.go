@@ -20,8 +20,7 @@ const bucketCheckTimeout = 30 * time.Second
 func (e *Emulator) startValidation(c *storageConfig) {
 	c.generation++
 	c.status, c.errorMessage = statusInitializing, nil
-	c.modified = time.Now()
-	c.version++
+	c.touch()
 	if e.closed {
 		return
 	}
@@ -82,8 +81,7 @@ func (e *Emulator) settle(id string, gen int) {
 			}
 			c.errorMessage = &msg
 		}
-		c.modified = time.Now()
-		c.version++
+		c.touch()
 	}
 }
 

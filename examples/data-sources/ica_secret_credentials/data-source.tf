@@ -1,0 +1,5 @@
+data "ica_secret_credentials" "all" {}
+
+output "credential_names" {
+  value = data.ica_secret_credentials.all.secret_credentials[*].name
+}
