@@ -70,8 +70,8 @@ func queryThenImport(t *testing.T, cli *acctest.CLI, wantFound []string, fill fu
 	return generated
 }
 
-// TestAccList_generateConfigICA: credentials and storage configurations made in ICA (the emulator) are
-// listed with a name filter; the generated configuration imports them, and once the credential's key is
+// TestAccList_generateConfigICA: a project, credentials and storage configurations made in ICA (the
+// emulator) are listed with a name filter; the generated configuration imports them, and once the credential's key is
 // filled in (ICA never returns it) the plan after import is empty.
 func TestAccList_generateConfigICA(t *testing.T) {
 	acctest.RequireFeature(t, acctest.FeatureQuery, acctest.FeatureIdentity)
@@ -82,9 +82,21 @@ func TestAccList_generateConfigICA(t *testing.T) {
 	cred, sc := handMadeICA(t, emu, credName, scName, "AKIAIOSFODNN7EXAMPLE")
 	const newKey = "AKIAJ7EXAMPLEKEYID22"
 
+	pf := &projectFixture{emu: emu, region: icaemulator.RegionID("US")}
+	pf.configID = pf.newConfiguration(t, acctest.RandomName("pc"))
+	projectName := "Listed " + acctest.RandomName("p")
+	projectID := pf.createDirectly(t, projectName, pf.configID)
+
 	cli := acctest.NewCLI(t)
 	cli.Write("main.tf", acctest.ProviderConfig(emu, nil))
 	cli.Write("discover.tfquery.hcl", fmt.Sprintf(`
+list "ica_project" "p" {
+  provider = ica
+  config {
+    name = %q
+  }
+}
+
 list "ica_secret_credential" "c" {
   provider = ica
   config {
@@ -98,12 +110,14 @@ list "ica_storage_configuration" "sc" {
     name = %q
   }
 }
-`, credName, scName))
-	generated := queryThenImport(t, cli, []string{"id=" + cred.ID, "id=" + sc.ID}, func(g string) string {
+`, projectName, credName, scName))
+	generated := queryThenImport(t, cli, []string{"id=" + cred.ID, "id=" + sc.ID, "id=" + projectID}, func(g string) string {
+		// ICA's list does not say the project's folder.
+		g = strings.Replace(g, "storage_configuration_subfolder = null", `storage_configuration_subfolder = "runs"`, 1)
 		g = strings.Replace(g, "access_key_id                = null", fmt.Sprintf("access_key_id                = %q", newKey), 1)
 		g = strings.Replace(g, "secret_access_key_wo         = null # sensitive", `secret_access_key_wo         = "filled-in"`, 1)
 		return strings.Replace(g, "secret_access_key_wo_version = null", "secret_access_key_wo_version = 1", 1)
-	}, "Plan: 2 to import, 0 to add, 1 to change, 0 to destroy.")
+	}, "Plan: 3 to import, 0 to add, 1 to change, 0 to destroy.")
 	if strings.Contains(generated, other.ID) {
 		t.Errorf("the name filter let another credential through:\n%s", generated)
 	}
