@@ -30,7 +30,9 @@ func (f Filter) matches(found Found) bool {
 func (f Filter) handMade() bool { return f.Bucket != "" && f.CredentialName != "" }
 
 // ImportID is the string import ID of a found connection.
-func (f Found) ImportID() string { return fmt.Sprintf("%s:%s:%s", f.Bucket, f.UserName, f.CredentialName) }
+func (f Found) ImportID() string {
+	return fmt.Sprintf("%s:%s:%s", f.Bucket, f.UserName, f.CredentialName)
+}
 
 // Discover finds connections (for terraform query), calling each for every one, in user name order, until
 // it returns false. Users carrying this provider's ownership tags are connections it made. IAM's
