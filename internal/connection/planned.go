@@ -28,8 +28,9 @@ type plannedNames struct {
 
 // CheckPlanned records p and refuses it when a connection planned earlier in this process holds one of
 // its names: the same bucket and folder, IAM user or policy (compared as IAM does, without case), CORS
-// rule ID on the bucket, or ICA credential name. A destroy never fails, and two connections already in
-// state are left to the apply, which reports their sharing.
+// rule ID on the bucket, or ICA credential name. A destroy fails only when a create of exactly its names
+// was planned before it (a renamed resource or key), and two connections already in state are left to
+// the apply, which reports their sharing.
 func (c *Converger) CheckPlanned(p Planned) error {
 	c.planned.mu.Lock()
 	defer c.planned.mu.Unlock()
@@ -47,7 +48,17 @@ func (c *Converger) CheckPlanned(p Planned) error {
 		// The rule's ID is derived from the user name.
 		names = append(names, name{"cors\x00" + p.Bucket + "\x00" + p.CORSRuleID, fmt.Sprintf("CORS rule %q on bucket %q", p.CORSRuleID, p.Bucket), "its own iam_user_name"})
 	}
-	if !p.Destroying {
+	if p.Destroying {
+		// Terraform may plan a renamed resource's create before the destroy of its old address (1.15
+		// does): the destroy then names the clash, with the same advice.
+		for _, n := range names {
+			for _, q := range c.planned.held[n.key] {
+				if !q.Existing && !q.Destroying && q.sameNames(p) {
+					return plannedClash(q, p, []string{n.what}, nil)
+				}
+			}
+		}
+	} else {
 		var clashes, fixes []string
 		var with Planned
 		for _, n := range names {

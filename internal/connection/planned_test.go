@@ -80,3 +80,24 @@ func TestCheckPlannedLetsAReplacementPlanItsCreate(t *testing.T) {
 		t.Fatalf("the replacement's create was refused: %v", err)
 	}
 }
+
+// TestCheckPlannedSaysMovedWhenTheCreateComesFirst: Terraform 1.15 may plan a renamed key's create before
+// the destroy of its old address; the destroy then gives the same advice. A destroy that shares only some
+// names with a planned create (a create_before_destroy replacement of other names) is not refused.
+func TestCheckPlannedSaysMovedWhenTheCreateComesFirst(t *testing.T) {
+	c := New(Deps{})
+	if err := c.CheckPlanned(planned("b", "data/", "u")); err != nil {
+		t.Fatal(err)
+	}
+	partly := planned("b", "data/", "u0")
+	partly.Existing, partly.Destroying = true, true
+	if err := c.CheckPlanned(partly); err != nil {
+		t.Fatalf("a destroy sharing only the folder with a planned create was refused: %v", err)
+	}
+	old := planned("b", "data/", "u")
+	old.Existing, old.Destroying = true, true
+	err := c.CheckPlanned(old)
+	if err == nil || !strings.Contains(err.Error(), "moved block") {
+		t.Fatalf("want the moved-block advice on the destroy, got %v", err)
+	}
+}

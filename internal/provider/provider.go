@@ -10,7 +10,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/providervalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -35,6 +37,8 @@ const (
 var (
 	_ provider.Provider                     = (*icaProvider)(nil)
 	_ provider.ProviderWithConfigValidators = (*icaProvider)(nil)
+	_ provider.ProviderWithListResources    = (*icaProvider)(nil)
+	_ provider.ProviderWithActions          = (*icaProvider)(nil)
 )
 
 type icaProvider struct {
@@ -303,6 +307,8 @@ func (p *icaProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	data := newProviderData(client, awsapi.New(settings))
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 // fromConfigOrEnv returns the configured value, else the environment variable's, and where it came from.
@@ -348,10 +354,11 @@ func awsSettings(m *awsModel) awsapi.Settings {
 
 func (p *icaProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
-		NewSecretCredentialResource,
-		NewStorageConfigurationResource,
-		NewS3ConnectionResource,
-		NewProjectResource,
+		// With their resource identity (identity.go).
+		newSecretCredentialWithIdentity,
+		newStorageConfigurationWithIdentity,
+		newS3ConnectionWithIdentity,
+		newProjectWithIdentity,
 	}
 }
 
@@ -367,5 +374,22 @@ func (p *icaProvider) DataSources(context.Context) []func() datasource.DataSourc
 		NewSecretCredentialDataSource,
 		NewSecretCredentialsDataSource,
 		NewProjectDataSource,
+	}
+}
+
+// ListResources are for terraform query (Terraform >= 1.14): list_resources.go.
+func (p *icaProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewSecretCredentialList,
+		NewStorageConfigurationList,
+		NewS3ConnectionList,
+		NewProjectList,
+	}
+}
+
+// Actions need Terraform >= 1.14.
+func (p *icaProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewStorageConfigurationValidateAction,
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -615,6 +616,67 @@ func TestAccS3Connection_emptyPrefixSpelling(t *testing.T) {
 				},
 				Check: env.checkConverged(t, connRes),
 			},
+		},
+	})
+}
+
+// TestAccS3Connection_bucketChanged: a new bucket replaces the connection (default names, derived again
+// from the new bucket); the plan-time name check sees one connection, not a clash with itself. Afterwards
+// only the new bucket has the connection's CORS rule, the old user is gone, and the plan is empty.
+func TestAccS3Connection_bucketChanged(t *testing.T) {
+	env := newConnEnv(t)
+	other := acctest.RandomName("conn")
+	ctx := context.Background()
+	if _, err := env.moto.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(other)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := acctest.EnforceBucketOwner(ctx, env.moto, other); err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(bucket string) string {
+		return env.providerConfig() + fmt.Sprintf(`
+resource "ica_s3_connection" "test" {
+  bucket = %q
+  prefix = "data"
+}
+`, bucket)
+	}
+	first := connAttrs{}
+	var users, policies []string
+	remember := func(s *terraform.State) error {
+		a := s.RootModule().Resources[connRes].Primary.Attributes
+		users, policies = append(users, a["iam_user_name"]), append(policies, a["iam_policy_name"])
+		return nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy: func(s *terraform.State) error {
+			return env.checkDestroyed(t, users, policies)(s)
+		},
+		Steps: []resource.TestStep{
+			{Config: cfg(env.bucket), Check: resource.ComposeAggregateTestCheckFunc(env.checkConverged(t, connRes), first.capture, remember)},
+			{
+				Config: cfg(other),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(connRes, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: resource.ComposeAggregateTestCheckFunc(remember, func(s *terraform.State) error {
+					a := s.RootModule().Resources[connRes].Primary.Attributes
+					if a["bucket"] != other || a["iam_user_name"] == first["iam_user_name"] {
+						return fmt.Errorf("want a connection of bucket %s with new names, got bucket %s user %s", other, a["bucket"], a["iam_user_name"])
+					}
+					if env.userExists(t, first["iam_user_name"]) {
+						return fmt.Errorf("the old IAM user %s is still there", first["iam_user_name"])
+					}
+					for _, r := range env.cors(t) {
+						if aws.ToString(r.ID) == first["cors_rule_id"] {
+							return fmt.Errorf("the old bucket still has the connection's CORS rule %s", first["cors_rule_id"])
+						}
+					}
+					return nil
+				}),
+			},
+			{Config: cfg(other), ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
 		},
 	})
 }

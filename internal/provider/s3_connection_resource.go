@@ -119,7 +119,11 @@ func (r *s3ConnectionResource) ModifyPlan(ctx context.Context, req resource.Modi
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if p, ok := plan.planned(!creating, false); ok && r.conv != nil {
+	// A replacement's update plan is followed by its create plan, which records the new names: the
+	// update plan records nothing (its names are the old object's, which the replacement frees).
+	replacing := !creating && !(plan.Bucket.Equal(state.Bucket) && plan.IAMUserName.Equal(state.IAMUserName) &&
+		plan.IAMPolicyName.Equal(state.IAMPolicyName) && plan.CredentialName.Equal(state.CredentialName))
+	if p, ok := plan.planned(!creating, false); ok && !replacing && r.conv != nil {
 		if err := r.conv.CheckPlanned(p); err != nil {
 			resp.Diagnostics.AddError("Connection names clash with another connection", err.Error())
 			return
@@ -227,7 +231,11 @@ func (r *s3ConnectionResource) warnDestroy(ctx context.Context, req resource.Mod
 		return
 	}
 	if p, ok := state.planned(true, true); ok && r.conv != nil {
-		_ = r.conv.CheckPlanned(p) // a destroy never clashes; it tells a create of its names to use moved
+		// A destroy clashes only with a create of exactly its names planned before it: a renamed resource.
+		if err := r.conv.CheckPlanned(p); err != nil {
+			resp.Diagnostics.AddError("ICA S3 connection names are taken by a create in this plan", err.Error())
+			return
+		}
 	}
 	if r.data == nil || !r.data.ICA.HasCredentials() || state.CredentialID.IsNull() {
 		return
@@ -442,6 +450,16 @@ func (r *s3ConnectionResource) ImportState(ctx context.Context, req resource.Imp
 		addConnectionError(&resp.Diagnostics, "import", err)
 		return
 	}
+	m, diags := importedModel(ctx, im)
+	resp.Diagnostics.Append(diags...)
+	if im.State.PolicyVersionID != "" {
+		resp.Diagnostics.Append(setPolicyVersion(ctx, resp.Private, im.State.PolicyVersionID)...)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// importedModel is the state of an imported (or discovered) connection.
+func importedModel(ctx context.Context, im connection.Imported) (s3ConnectionModel, diag.Diagnostics) {
 	s := im.Spec
 	m := s3ConnectionModel{
 		Bucket:          types.StringValue(s.Bucket),
@@ -463,11 +481,7 @@ func (r *s3ConnectionResource) ImportState(ctx context.Context, req resource.Imp
 		PolicyJSON:          types.StringNull(),
 	}
 	origins, diags := types.ListValueFrom(ctx, types.StringType, s.CORSOrigins)
-	resp.Diagnostics.Append(diags...)
 	m.CORSAllowedOrigins = origins
 	m.setObserved(im.State)
-	if im.State.PolicyVersionID != "" {
-		resp.Diagnostics.Append(setPolicyVersion(ctx, resp.Private, im.State.PolicyVersionID)...)
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	return m, diags
 }

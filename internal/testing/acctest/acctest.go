@@ -9,7 +9,6 @@
 package acctest
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -105,7 +104,11 @@ func adaptToOpenTofu(binary string) error {
 // tests then report it more clearly than this could.
 func isOpenTofu(binary string) bool {
 	out, err := exec.Command(binary, "version").Output()
-	return err == nil && bytes.HasPrefix(bytes.TrimSpace(out), []byte("OpenTofu"))
+	if err != nil {
+		return false
+	}
+	b, err := parseBinaryVersion(out)
+	return err == nil && b.OpenTofu
 }
 
 func findTerraform() string {
