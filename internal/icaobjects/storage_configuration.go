@@ -203,11 +203,16 @@ func (e *SameNameReplacementError) Error() string {
 	} else if len(changed) < len(e.Changed) {
 		changed = append(changed, "credential_id")
 	}
-	return fmt.Sprintf("This plan replaces the ICA storage configuration %q (%s) with one of the same name "+
+	msg := fmt.Sprintf("This plan replaces the ICA storage configuration %q (%s) with one of the same name "+
 		"but a different %s. ICA has no API to change or delete storage configurations, so the old one stays in "+
 		"ICA under that name, and the create could only find it and refuse it, or adopt it with its old values. Set "+
 		"another name for the new configuration; the old one stays in ICA (remove it by hand in the ICA UI if it is "+
 		"no longer needed)", e.Name, e.ID, strings.Join(changed, ", "))
+	if e.CredentialUnknown {
+		msg += ". If the credential keeps its id (a connection replaced with the same credential_name adopts its ICA " +
+			"credential), apply that first instead (terraform apply -target=<the connection>), then plan again"
+	}
+	return msg
 }
 
 // Refusal is a *SameNameReplacementError when the replacement keeps the name while something adoption

@@ -149,7 +149,7 @@ func TestReplacementRefusal(t *testing.T) {
 		{"credential changes", Replacement{Name: "a", ID: "i", NewName: "a", Changed: []string{"credential_id", "region_id"}},
 			[]string{"different region_id, credential_id."}},
 		{"credential unknown", Replacement{Name: "a", ID: "i", NewName: "a", Changed: []string{"credential_id"}, CredentialUnknown: true},
-			[]string{"credential_id (known only at apply", "Set another name"}},
+			[]string{"credential_id (known only at apply", "Set another name", "-target="}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.r.Refusal()
@@ -168,7 +168,10 @@ func TestReplacementRefusal(t *testing.T) {
 					t.Errorf("refusal %q lacks %q", err, w)
 				}
 			}
-			if strings.Count(err.Error(), "credential_id") > 1 {
+			if !tc.r.CredentialUnknown && strings.Contains(err.Error(), "-target") {
+				t.Errorf("the -target hint is only for an unknown credential: %q", err)
+			}
+			if strings.Count(err.Error(), "credential_id") > 1+strings.Count(err.Error(), "credential_name") {
 				t.Errorf("credential_id named twice: %q", err)
 			}
 		})
