@@ -3,6 +3,7 @@ package icaobjects
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
@@ -175,4 +176,51 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// Replacement is a planned replacement of a storage configuration: Terraform destroys it (which only
+// forgets it, ICA cannot delete it) and creates another.
+type Replacement struct {
+	// Name and ID are the configuration's in state; NewName is the planned name, "" when it is not
+	// known until apply.
+	Name, ID, NewName string
+	// Changed names the attributes whose change forces the replacement ("name" among them or not); it
+	// is empty when Terraform replaces for another reason (-replace).
+	Changed []string
+	// CredentialUnknown says credential_id is not known until apply (what it comes from is replaced).
+	CredentialUnknown bool
+}
+
+// SameNameReplacementError refuses, at plan time, a replacement that cannot succeed: the old
+// configuration stays in ICA under the same name, and create adopts one of that name only when
+// bucket, prefix, region, encryption, description and credential match (ICA cannot change it).
+type SameNameReplacementError struct{ Replacement }
+
+func (e *SameNameReplacementError) Error() string {
+	changed := slices.DeleteFunc(slices.Clone(e.Changed), func(a string) bool { return a == "credential_id" })
+	if e.CredentialUnknown {
+		changed = append(changed, "credential_id (known only at apply: the credential or connection it comes from is replaced)")
+	} else if len(changed) < len(e.Changed) {
+		changed = append(changed, "credential_id")
+	}
+	msg := fmt.Sprintf("This plan replaces the ICA storage configuration %q (%s) with one of the same name "+
+		"but a different %s. ICA has no API to change or delete storage configurations, so the old one stays in "+
+		"ICA under that name, and the create could only find it and refuse it, or adopt it with its old values. Set "+
+		"another name for the new configuration; the old one stays in ICA (remove it by hand in the ICA UI if it is "+
+		"no longer needed)", e.Name, e.ID, strings.Join(changed, ", "))
+	if e.CredentialUnknown {
+		msg += ". If the credential keeps its id (a connection replaced with the same credential_name adopts its ICA " +
+			"credential), apply that first instead (terraform apply -target=<the connection>), then plan again"
+	}
+	return msg
+}
+
+// Refusal is a *SameNameReplacementError when the replacement keeps the name while something adoption
+// compares changes or is unknown, else nil. A replacement with a new name, or one that changes nothing
+// (the create adopts the same configuration again), can succeed.
+func (r Replacement) Refusal() error {
+	if r.NewName != r.Name || (len(r.Changed) == 0 && !r.CredentialUnknown) {
+		return nil
+	}
+	return &SameNameReplacementError{r}
 }

@@ -132,3 +132,48 @@ func TestAdoptStorageConfiguration(t *testing.T) {
 		})
 	}
 }
+
+func TestReplacementRefusal(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    Replacement
+		want []string // substrings of the refusal; nil for none
+	}{
+		{"new name", Replacement{Name: "a", ID: "i", NewName: "b", Changed: []string{"name", "bucket"}}, nil},
+		{"name unknown", Replacement{Name: "a", ID: "i", Changed: []string{"name"}}, nil},
+		{"nothing changes (-replace adopts the same)", Replacement{Name: "a", ID: "i", NewName: "a"}, nil},
+		{"bucket and prefix", Replacement{Name: "a", ID: "i", NewName: "a", Changed: []string{"bucket", "prefix"}},
+			[]string{`"a" (i)`, "same name but a different bucket, prefix.", "Set another name", "the old one stays in ICA"}},
+		{"description only", Replacement{Name: "a", ID: "i", NewName: "a", Changed: []string{"description"}},
+			[]string{"different description.", "Set another name"}},
+		{"credential changes", Replacement{Name: "a", ID: "i", NewName: "a", Changed: []string{"credential_id", "region_id"}},
+			[]string{"different region_id, credential_id."}},
+		{"credential unknown", Replacement{Name: "a", ID: "i", NewName: "a", Changed: []string{"credential_id"}, CredentialUnknown: true},
+			[]string{"credential_id (known only at apply", "Set another name", "-target="}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.r.Refusal()
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("want no refusal, got %v", err)
+				}
+				return
+			}
+			var sn *SameNameReplacementError
+			if !errors.As(err, &sn) {
+				t.Fatalf("want a *SameNameReplacementError, got %v", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("refusal %q lacks %q", err, w)
+				}
+			}
+			if !tc.r.CredentialUnknown && strings.Contains(err.Error(), "-target") {
+				t.Errorf("the -target hint is only for an unknown credential: %q", err)
+			}
+			if strings.Count(err.Error(), "credential_id") > 1+strings.Count(err.Error(), "credential_name") {
+				t.Errorf("credential_id named twice: %q", err)
+			}
+		})
+	}
+}

@@ -89,12 +89,23 @@ func (r *storageConfigurationResource) ModifyPlan(ctx context.Context, req resou
 	if keptPrefix || keptSSE {
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	}
-	if changed := replacedAttributes(state, plan); len(changed) > 0 {
-		resp.Diagnostics.AddWarning("The old ICA storage configuration stays in ICA",
-			fmt.Sprintf("Changing %s replaces the ICA storage configuration %q (%s), but ICA has no delete API: the old "+
-				"configuration stays in ICA. %s", strings.Join(changed, ", "), state.Name.ValueString(),
-				state.ID.ValueString(), configurationUIHint))
+	changed := replacedAttributes(state, plan)
+	if len(changed) == 0 {
+		return
 	}
+	replacement := icaobjects.Replacement{Name: state.Name.ValueString(), ID: state.ID.ValueString(),
+		Changed: changed, CredentialUnknown: plan.CredentialID.IsUnknown()}
+	if !plan.Name.IsUnknown() {
+		replacement.NewName = plan.Name.ValueString()
+	}
+	if err := replacement.Refusal(); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Storage configuration replacement keeps the name", err.Error())
+		return
+	}
+	resp.Diagnostics.AddWarning("The old ICA storage configuration stays in ICA",
+		fmt.Sprintf("Changing %s replaces the ICA storage configuration %q (%s), but ICA has no delete API: the old "+
+			"configuration stays in ICA. %s", strings.Join(changed, ", "), state.Name.ValueString(),
+			state.ID.ValueString(), configurationUIHint))
 }
 
 // replacedAttributes names the attributes whose change forces a new configuration; it mirrors the

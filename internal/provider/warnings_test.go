@@ -98,10 +98,18 @@ func TestModifyPlanReplacementWarningAndUnshare(t *testing.T) {
 		t.Fatalf("a respelled prefix must not warn: %v", resp.Diagnostics)
 	}
 
+	// Another bucket under the same name cannot succeed (the old configuration keeps the name): an error.
 	planned.Bucket = types.StringValue("other")
 	resp = resource.ModifyPlanResponse{Plan: tfsdk.Plan(stateOf(t, sr, planned))}
 	sr.ModifyPlan(ctx, resource.ModifyPlanRequest{State: state, Plan: resp.Plan}, &resp)
-	onlyWarning(t, resp.Diagnostics, "Changing bucket replaces", `"lab-data"`, "stays in ICA")
+	if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics.Errors()[0].Detail(), "Set another name") {
+		t.Fatalf("want the same-name replacement error, got %v", resp.Diagnostics)
+	}
+
+	planned.Name = types.StringValue("lab-data-2")
+	resp = resource.ModifyPlanResponse{Plan: tfsdk.Plan(stateOf(t, sr, planned))}
+	sr.ModifyPlan(ctx, resource.ModifyPlanRequest{State: state, Plan: resp.Plan}, &resp)
+	onlyWarning(t, resp.Diagnostics, "Changing name, bucket replaces", `"lab-data"`, "stays in ICA")
 
 	cr := &secretCredentialResource{}
 	unshared := credentialModel()
