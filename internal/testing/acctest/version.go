@@ -160,7 +160,8 @@ func TerraformBinary() (Binary, error) {
 func RequireFeature(t *testing.T, features ...Feature) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
-		return
+		// As terraform-plugin-testing does for resource.Test; the CLI-driven tests would otherwise run.
+		t.Skip("acceptance test: set TF_ACC=1 to run it")
 	}
 	PreCheck(t)
 	requireFeature(t, features...)
