@@ -125,6 +125,52 @@ func userNotAdoptable(u User, spec Spec) error {
 	return nil
 }
 
+// A finished create claims the user and the policy one after the other, so a kill between the two leaves
+// a pair of which only one half carries a claim. The steps of a create run in parallel: one would adopt
+// the unclaimed half while the other refuses the claimed one, the refused create would record the adopted
+// half in its tainted state, and that state's destroy would delete a part of the claimed connection. So a
+// leftover half is adopted only when its partner is not claimed by another token. Each check costs one
+// read, on the adoption path only.
+
+// partnerUserClaimed refuses the adoption of the policy when the connection's IAM user carries another
+// token's claim.
+func (r *run) partnerUserClaimed(ctx context.Context) error {
+	spec := r.spec
+	u, err := r.c.d.IAM.GetUser(ctx, spec.UserName)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return stepErr("reading IAM user", quote(spec.UserName), err)
+	}
+	if claimOf(u.Tags, spec.Token) == claimedByOther {
+		return claimedElsewhere(fmt.Sprintf("IAM user %q", spec.UserName), "iam_user_name", spec)
+	}
+	return nil
+}
+
+// partnerPolicyClaimed refuses the adoption of the user when the connection's IAM policy carries another
+// token's claim.
+func (r *run) partnerPolicyClaimed(ctx context.Context) error {
+	spec := r.spec
+	account, err := r.c.account(ctx)
+	if err != nil {
+		return stepErr("reading the AWS account id for IAM policy", quote(spec.PolicyName), err)
+	}
+	arn := policyARN(account, spec)
+	p, err := r.c.d.IAM.GetPolicy(ctx, arn)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return stepErr("reading existing IAM policy", quote(arn), err)
+	}
+	if claimOf(p.Tags, spec.Token) == claimedByOther {
+		return claimedElsewhere(fmt.Sprintf("IAM policy %q", arn), "iam_policy_name", spec)
+	}
+	return nil
+}
+
 // policyNotAdoptable is userNotAdoptable for the policy (by its tags; adoptPolicy also checks attachments).
 func policyNotAdoptable(p Policy, arn string, spec Spec) error {
 	if claimOf(p.Tags, spec.Token) == claimedByOther {

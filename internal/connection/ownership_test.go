@@ -83,15 +83,53 @@ func TestClaimedObjectsAreNeverAdopted(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "belongs to another connection") || !strings.Contains(err.Error(), "terraform import") {
 		t.Fatalf("want a refusal naming the claim and import, got %v", err)
 	}
+	assertOnlyCreateAttempts(t, w)
+	if !slices.Equal(w.keyIDs(a.UserName), keys) {
+		t.Fatalf("the first connection's keys changed: %v -> %v", keys, w.keyIDs(a.UserName))
+	}
+	assertConverged(t, w, a, sa)
+}
+
+// TestHalfClaimedPairIsRefusedBeforeAnyWrite: a create killed between its two claim tags leaves one half
+// of the pair claimed and the other not. A create with another token adopts neither half: it refuses
+// before any write but its two create attempts, so its (tainted) state records nothing whose destroy could delete a part of the
+// claimed connection. Either order of the two claims.
+func TestHalfClaimedPairIsRefusedBeforeAnyWrite(t *testing.T) {
+	for _, unclaim := range []string{"policy", "user"} {
+		t.Run("unclaimed "+unclaim, func(t *testing.T) {
+			w := testWorld()
+			a := withToken(testSpec("half/"), "token-a")
+			sa := mustApply(t, w.converger(), a, State{})
+			w.mu.Lock()
+			if unclaim == "policy" {
+				delete(w.policies[sa.PolicyARN].tags, TagClaim)
+			} else {
+				delete(w.users[a.UserName].tags, TagClaim)
+			}
+			w.mu.Unlock()
+			w.resetCalls()
+			st, err := w.converger().Apply(context.Background(), withToken(a, "token-b"), State{})
+			claimed := map[string]string{"policy": "IAM user", "user": "IAM policy"}[unclaim]
+			if err == nil || !strings.Contains(err.Error(), claimed) || !strings.Contains(err.Error(), "belongs to another connection") || !strings.Contains(err.Error(), "terraform import") {
+				t.Fatalf("want the claimed %s refused with the import advice, got %v", claimed, err)
+			}
+			assertOnlyCreateAttempts(t, w)
+			if st.UserARN != "" || st.PolicyARN != "" || st.AccessKeyID != "" || len(st.Adopted) != 0 {
+				t.Errorf("the refused create recorded parts of the other connection: %+v", st)
+			}
+		})
+	}
+}
+
+// assertOnlyCreateAttempts fails on any write but the CreateUser and CreatePolicy that found the names
+// taken.
+func assertOnlyCreateAttempts(t *testing.T, w *world) {
+	t.Helper()
 	for _, op := range w.writes() {
 		if op != "CreateUser" && op != "CreatePolicy" {
 			t.Errorf("the refused connection wrote %s", op)
 		}
 	}
-	if !slices.Equal(w.keyIDs(a.UserName), keys) {
-		t.Fatalf("the first connection's keys changed: %v -> %v", keys, w.keyIDs(a.UserName))
-	}
-	assertConverged(t, w, a, sa)
 }
 
 // TestCredentialHeldByAnotherConnectionIsRefused: workflow 2. The same credential_name on another folder

@@ -76,6 +76,9 @@ func (r *run) adoptPolicy(ctx context.Context) (Policy, error) {
 	if err := policyNotAdoptable(p, arn, spec); err != nil {
 		return Policy{}, err
 	}
+	if err := r.partnerUserClaimed(ctx); err != nil {
+		return Policy{}, err
+	}
 	// A leftover of an interrupted run is attached to nothing, or to this connection's own user. Attached
 	// elsewhere (by hand, or by an older connection without the user tag), sharing it would let one
 	// connection change or delete another's permissions.

@@ -96,6 +96,9 @@ func (r *run) createUser(ctx context.Context) (User, bool, error) {
 		if err := userNotAdoptable(u, spec); err != nil {
 			return User{}, false, err
 		}
+		if err := r.partnerPolicyClaimed(ctx); err != nil {
+			return User{}, false, err
+		}
 	}
 	return u, false, nil
 }
