@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,18 +192,8 @@ func newChaosRun(t *testing.T, m *acctest.Moto, emu *acctest.Emulator) *chaosRun
 	t.Helper()
 	r := &chaosRun{moto: m, emu: emu, d: newTFDir(t, false), bucket: acctest.RandomName("chaos-")}
 	createBucket(t, m, r.bucket, "")
-
-	r.kill = &killSwitch{}
-	awsURL := r.kill.front(t, m.Endpoint, func(req *http.Request, body []byte) (string, bool) {
-		op := awsproxy.Classify(req, body)
-		return op.String(), op.Write()
-	})
-	icaURL := r.kill.front(t, emu.URL, func(req *http.Request, _ []byte) (string, bool) {
-		return "ica:" + req.Method + " " + req.URL.Path, isWrite(acctest.EmulatorRequest{Method: req.Method, Path: req.URL.Path})
-	})
-	provider := acctest.ProviderConfig(emu, m)
-	provider = strings.ReplaceAll(provider, m.Endpoint, awsURL)
-	provider = strings.ReplaceAll(provider, emu.URL, icaURL)
+	var provider string
+	provider, r.kill = killableProvider(t, m, emu)
 	r.d.write(provider + fmt.Sprintf(`
 variable "rotation" {
   type = string
@@ -289,26 +280,34 @@ func (r *chaosRun) finish(t *testing.T, mode chaosMode) {
 // or after it was answered upstream). It returns the write it killed at, or "" when the command ended first.
 func (r *chaosRun) killAt(t *testing.T, mode chaosMode, at int, afterForward bool) string {
 	t.Helper()
+	killedAt, out, err := runKilled(t, r.d, r.kill, mode.command(), at, afterForward)
+	if killedAt == "" && err != nil {
+		t.Fatalf("the %s to be interrupted failed on its own: %v\n%s", mode, err, out)
+	}
+	return killedAt
+}
+
+// runKilled runs a terraform command and SIGKILLs its process group (terraform and the provider plugin it
+// launched, as when a CI runner dies) at the at-th write through k. It returns the write it killed at
+// ("" when the command ended first), the output and the command's error.
+func runKilled(t *testing.T, d *tfDir, k *killSwitch, args []string, at int, afterForward bool) (string, string, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd, out := r.d.command(ctx, mode.command()...)
+	cmd, out := d.command(ctx, args...)
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting terraform %s: %v", mode, err)
+		t.Fatalf("starting terraform %v: %v", args, err)
 	}
-	// Only the process group this test started: terraform and the provider plugin it launched.
-	r.kill.arm(at, afterForward, func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	k.arm(at, afterForward, func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 	err := cmd.Wait()
-	r.kill.disarm()
-	killedAt := r.kill.firedAt()
-	if killedAt == "" {
-		r.d.keep([]string{string(mode), "(not killed)"}, out.String())
-		if err != nil {
-			t.Fatalf("the %s to be interrupted failed on its own: %v\n%s", mode, err, out.String())
-		}
-		return ""
+	k.disarm()
+	killedAt := k.firedAt()
+	note := "(not killed)"
+	if killedAt != "" {
+		note = "(killed at " + killedAt + ")"
 	}
-	r.d.keep([]string{string(mode), "(killed at " + killedAt + ")"}, out.String())
-	return killedAt
+	d.keep(append(slices.Clone(args), note), out.String())
+	return killedAt, out.String(), err
 }
 
 // verifyConverged checks the end state after a successful apply: one of each object, ICA holds the key that
@@ -392,6 +391,22 @@ func (r *chaosRun) credentials(t *testing.T) int {
 	return n
 }
 
+// killableProvider is a provider block that reaches moto and the emulator through a new kill switch.
+func killableProvider(t *testing.T, m *acctest.Moto, emu *acctest.Emulator) (string, *killSwitch) {
+	t.Helper()
+	k := &killSwitch{}
+	awsURL := k.front(t, m.Endpoint, func(req *http.Request, body []byte) (string, bool) {
+		op := awsproxy.Classify(req, body)
+		return op.String(), op.Write()
+	})
+	icaURL := k.front(t, emu.URL, func(req *http.Request, _ []byte) (string, bool) {
+		return "ica:" + req.Method + " " + req.URL.Path, isWrite(acctest.EmulatorRequest{Method: req.Method, Path: req.URL.Path})
+	})
+	provider := acctest.ProviderConfig(emu, m)
+	provider = strings.ReplaceAll(provider, m.Endpoint, awsURL)
+	return strings.ReplaceAll(provider, emu.URL, icaURL), k
+}
+
 // claimFollowsImport finds the import command of the refusal of a claimed object ("belongs to another
 // connection ... terraform import ica_s3_connection.NAME ID").
 var claimFollowsImport = regexp.MustCompile(`(?s)belongs[\s│]+to[\s│]+another[\s│]+connection.*?terraform[\s│]+import[\s│]+ica_s3_connection\.NAME[\s│]+([^\s│]+)`)
@@ -409,7 +424,7 @@ func claimRecovery(t *testing.T, d *tfDir, k *killSwitch, address, out string) b
 		return false
 	}
 	if !k.forwarded("iam:TagUser") && !k.forwarded("iam:TagPolicy") {
-		t.Fatalf("the re-run refused an object as another connection's although no claim had reached AWS before the kill (writes %v, killed at %s):\n%s",
+		t.Fatalf("the re-run refused an object as another connection's although no claim tag was passed to AWS (writes %v, killed at %s):\n%s",
 			k.seen(), k.firedAt(), out)
 	}
 	id := strings.TrimRight(m[1], ".,")
@@ -427,7 +442,7 @@ type killSwitch struct {
 	afterForward bool
 	kill         func()
 	fired        string
-	firedIndex   int
+	sent         []string
 }
 
 // front serves a reverse proxy to upstream through the switch and returns its URL.
@@ -456,6 +471,7 @@ func (k *killSwitch) front(t *testing.T, upstream string, classify func(*http.Re
 			http.Error(w, "killed before this write", http.StatusBadGateway)
 			return
 		}
+		k.forward(name)
 		rp.ServeHTTP(w, req)
 		if kill != nil {
 			kill()
@@ -473,14 +489,14 @@ func (k *killSwitch) count(name string) (func(), bool) {
 	if k.kill == nil || len(k.writes) != k.at || k.fired != "" {
 		return nil, false
 	}
-	k.fired, k.firedIndex = name, len(k.writes)-1
+	k.fired = name
 	return k.kill, k.afterForward
 }
 
 func (k *killSwitch) reset() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.writes, k.fired = nil, ""
+	k.writes, k.sent, k.fired = nil, nil, ""
 }
 
 func (k *killSwitch) arm(at int, afterForward bool, kill func()) {
@@ -501,17 +517,19 @@ func (k *killSwitch) seen() []string {
 	return append([]string(nil), k.writes...)
 }
 
-// forwarded reports whether a write of that name reached upstream before the kill (or at all, when none
-// fired).
+// forward records a write the switch passes upstream. Writes the process had in flight when it was
+// killed still arrive and pass, as they may reach AWS when a process dies.
+func (k *killSwitch) forward(name string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.sent = append(k.sent, name)
+}
+
+// forwarded reports whether a write of that name was passed upstream since the last reset.
 func (k *killSwitch) forwarded(name string) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	for i, w := range k.writes {
-		if w == name && (k.fired == "" || i < k.firedIndex || (i == k.firedIndex && k.afterForward)) {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(k.sent, name)
 }
 
 func (k *killSwitch) firedAt() string {
