@@ -10,6 +10,7 @@ import (
 
 	"github.com/ica-tf/terraform-provider-ica/internal/ica"
 	"github.com/ica-tf/terraform-provider-ica/internal/icaemulator"
+	"github.com/ica-tf/terraform-provider-ica/internal/naming"
 	"github.com/ica-tf/terraform-provider-ica/internal/testing/acctest"
 )
 
@@ -182,6 +183,42 @@ resource "ica_storage_configuration" "test" {
 					}
 				},
 				Config:   provider,
+				PlanOnly: true,
+			},
+		},
+	})
+}
+
+// TestAccS3Connection_ambiguousCredentialName: a connection whose credential_name two ICA credentials
+// share is refused the same way, and nothing is made in AWS or ICA.
+func TestAccS3Connection_ambiguousCredentialName(t *testing.T) {
+	env := newConnEnv(t)
+	name := acctest.RandomName("c")
+	first, err := icaClient(t, env.emu).CreateStorageCredential(context.Background(), ica.CreateStorageCredential{Name: name, Type: ica.CredentialTypeAWSUser,
+		AWSCredentials: &ica.AWSCredentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "made-in-the-ui"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup := env.emu.SeedSameName(t, first.ID)
+	writes := &writeLog{e: env.emu}
+	writes.next(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		Steps: []resource.TestStep{
+			{
+				Config:      env.config(fmt.Sprintf("  prefix = \"data\"\n  credential_name = %q\n", name)),
+				ExpectError: ambiguous(`ICA has 2 storage credentials`, name, first.ID, dup, `import the one you mean by its UUID`),
+			},
+			{
+				PreConfig: func() {
+					if got := writes.next(t); len(got) != 0 {
+						t.Fatalf("the refused connection wrote to ICA: %q", got)
+					}
+					if err := env.checkDestroyed(t, []string{naming.DefaultIAMUserName(env.bucket, "data/")}, []string{naming.DefaultIAMPolicyName(env.bucket, "data/")})(nil); err != nil {
+						t.Fatalf("the refused connection made something in AWS: %v", err)
+					}
+				},
+				Config:   env.providerConfig(),
 				PlanOnly: true,
 			},
 		},
