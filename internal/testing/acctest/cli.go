@@ -42,7 +42,7 @@ func NewCLI(t *testing.T) *CLI {
 	reattach := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})
 	served := make(chan error, 1)
-	const address = "registry.terraform.io/hashicorp/" + ProviderName
+	address := providerAddress()
 	go func() {
 		served <- tf6server.Serve(address, providerserver.NewProtocol6(provider.New("test")()),
 			tf6server.WithDebug(ctx, reattach, closed), tf6server.WithoutLogStderrOverride(),
@@ -71,6 +71,19 @@ func NewCLI(t *testing.T) *CLI {
 	}
 	env := append(os.Environ(), "TF_REATTACH_PROVIDERS="+string(info), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
 	return &CLI{t: t, Dir: t.TempDir(), env: env}
+}
+
+// providerAddress is where the binary looks for the bare provider name: terraform-plugin-testing's
+// TF_ACC_PROVIDER_HOST and TF_ACC_PROVIDER_NAMESPACE (which Main sets for OpenTofu), else Terraform's registry.
+func providerAddress() string {
+	host, namespace := os.Getenv("TF_ACC_PROVIDER_HOST"), os.Getenv("TF_ACC_PROVIDER_NAMESPACE")
+	if host == "" {
+		host = "registry.terraform.io"
+	}
+	if namespace == "" {
+		namespace = "hashicorp"
+	}
+	return host + "/" + namespace + "/" + ProviderName
 }
 
 // Write puts a file into the working directory.
