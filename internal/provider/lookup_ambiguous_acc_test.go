@@ -61,8 +61,8 @@ func ambiguous(lead, name, first, second, fix string) *regexp.Regexp {
 }
 
 // TestAccLookups_ambiguousName: a name two objects share is refused by ica_secret_credential,
-// ica_storage_configuration and ica_project, listing both UUIDs and saying to look up by id; by id each
-// copy is found, and the plural data sources list both.
+// ica_storage_configuration and ica_project, listing both UUIDs and saying to look up by id (a hidden
+// project does not count); by id each copy is found, and the plural data sources list both.
 func TestAccLookups_ambiguousName(t *testing.T) {
 	s := newSameNames(t)
 	provider := acctest.ProviderConfig(s.f.emu, nil)
@@ -115,6 +115,17 @@ data "ica_project" "copy" {
 					resource.TestCheckResourceAttr("data.ica_project.copy", "name", s.projectName),
 					resource.TestCheckNoResourceAttr("data.ica_project.copy", "storage_configuration_id"),
 				),
+			},
+			{
+				// A hidden project is not a candidate (ICA has no unhide): with the copy hidden the name is
+				// the original's alone.
+				PreConfig: func() {
+					if err := icaClient(t, s.f.emu).HideProject(context.Background(), s.projDup); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: byName("ica_project", s.projectName),
+				Check:  resource.TestCheckResourceAttr("data.ica_project.x", "id", s.projectID),
 			},
 		},
 	})
