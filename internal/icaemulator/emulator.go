@@ -10,7 +10,8 @@
 // Behaviour where ICA is silent, chosen to be safe for a client:
 //   - ids in paths that are not known (including ones that are not UUIDs) are 404: the document types path
 //     ids as plain strings, while body ids are "format: uuid" and a malformed one is a 400;
-//   - storage credential and storage configuration names are unique: a duplicate create is a 409;
+//   - storage credential and storage configuration names are unique: a duplicate create is a 409 (tests
+//     make objects that share a name with SeedSameName, as the ICA UI or another tool could);
 //   - a storage configuration validates after Options.ValidationDelay; with Options.AWSEndpoint it checks
 //     the bucket with the stored key (and that the bucket is in the ICA region's AWS region), else it is OK;
 //   - a configuration whose credential vanished (DELETE /_emulator/credentials/{id}) reads as ERROR, the way

@@ -272,18 +272,33 @@ func (c convergedAll) CheckState(_ context.Context, req statecheck.CheckStateReq
 			}
 		}
 	}
-	n := 0
+	conns := connectionAttrs(req)
+	for _, address := range slices.Sorted(maps.Keys(conns)) {
+		if err := c.env.checkConvergedAttrs(c.t, conns[address], ruleIDs...); err != nil {
+			resp.Error = fmt.Errorf("%s: %w", address, err)
+			return
+		}
+	}
+	if len(conns) != c.want {
+		resp.Error = fmt.Errorf("want %d connections in state, got %d", c.want, len(conns))
+	}
+}
+
+// connectionAttrs returns the string attributes of every ica_s3_connection in the state by address (a
+// deposed object's with its key), tags
+// flattened as the legacy state shows them ("tags.team").
+func connectionAttrs(req statecheck.CheckStateRequest) map[string]map[string]string {
+	out := map[string]map[string]string{}
 	for _, r := range req.State.Values.RootModule.Resources {
 		if r.Type != "ica_s3_connection" {
 			continue
 		}
-		n++
 		attrs := map[string]string{}
 		for k, v := range r.AttributeValues {
 			switch v := v.(type) {
 			case string:
 				attrs[k] = v
-			case map[string]any: // tags, flattened as the legacy state shows them
+			case map[string]any:
 				for mk, mv := range v {
 					if s, ok := mv.(string); ok {
 						attrs[k+"."+mk] = s
@@ -291,14 +306,13 @@ func (c convergedAll) CheckState(_ context.Context, req statecheck.CheckStateReq
 				}
 			}
 		}
-		if err := c.env.checkConvergedAttrs(c.t, attrs, ruleIDs...); err != nil {
-			resp.Error = fmt.Errorf("%s: %w", r.Address, err)
-			return
+		address := r.Address
+		if r.DeposedKey != "" {
+			address += " (deposed " + r.DeposedKey + ")"
 		}
+		out[address] = attrs
 	}
-	if n != c.want {
-		resp.Error = fmt.Errorf("want %d connections in state, got %d", c.want, n)
-	}
+	return out
 }
 
 // checkNoSecret fails when any state attribute is a secret ICA holds (the emulator shows only hashes).

@@ -16,13 +16,14 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/provider"
 )
 
 // CLI runs the Terraform binary of TF_ACC_TERRAFORM_PATH in a directory of its own against the provider
 // under test, served from this process (TF_REATTACH_PROVIDERS), for the commands terraform-plugin-testing
-// cannot drive: `terraform query -generate-config-out` and `terraform apply -invoke`.
+// cannot drive: `terraform query -generate-config-out`, `terraform apply -invoke` and `-replace`.
 type CLI struct {
 	t   *testing.T
 	Dir string
@@ -41,7 +42,7 @@ func NewCLI(t *testing.T) *CLI {
 	reattach := make(chan *plugin.ReattachConfig, 1)
 	closed := make(chan struct{})
 	served := make(chan error, 1)
-	const address = "registry.terraform.io/hashicorp/" + ProviderName
+	address := providerAddress()
 	go func() {
 		served <- tf6server.Serve(address, providerserver.NewProtocol6(provider.New("test")()),
 			tf6server.WithDebug(ctx, reattach, closed), tf6server.WithoutLogStderrOverride(),
@@ -70,6 +71,19 @@ func NewCLI(t *testing.T) *CLI {
 	}
 	env := append(os.Environ(), "TF_REATTACH_PROVIDERS="+string(info), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
 	return &CLI{t: t, Dir: t.TempDir(), env: env}
+}
+
+// providerAddress is where the binary looks for the bare provider name: terraform-plugin-testing's
+// TF_ACC_PROVIDER_HOST and TF_ACC_PROVIDER_NAMESPACE (which Main sets for OpenTofu), else Terraform's registry.
+func providerAddress() string {
+	host, namespace := os.Getenv("TF_ACC_PROVIDER_HOST"), os.Getenv("TF_ACC_PROVIDER_NAMESPACE")
+	if host == "" {
+		host = "registry.terraform.io"
+	}
+	if namespace == "" {
+		namespace = "hashicorp"
+	}
+	return host + "/" + namespace + "/" + ProviderName
 }
 
 // Write puts a file into the working directory.
@@ -123,4 +137,26 @@ func (c *CLI) MustRun(args ...string) string {
 		c.t.Fatalf("terraform %s exited %d:\n%s", strings.Join(args, " "), code, out)
 	}
 	return out
+}
+
+// ExpectNoChanges fails the test, showing the plan, unless `terraform plan -detailed-exitcode` finds
+// nothing to change.
+func (c *CLI) ExpectNoChanges(when string) {
+	c.t.Helper()
+	if out, code := c.Run("plan", "-detailed-exitcode"); code != 0 {
+		c.t.Fatalf("the plan %s is not empty (exit %d):\n%s", when, code, out)
+	}
+}
+
+// CheckState runs a terraform-plugin-testing state check against `terraform show -json`, as a TestStep's
+// ConfigStateChecks would.
+func (c *CLI) CheckState(check statecheck.StateCheck) error {
+	c.t.Helper()
+	var req statecheck.CheckStateRequest
+	if err := json.Unmarshal([]byte(c.MustRun("show", "-json")), &req.State); err != nil {
+		c.t.Fatalf("decoding terraform show -json: %v", err)
+	}
+	var resp statecheck.CheckStateResponse
+	check.CheckState(context.Background(), req, &resp)
+	return resp.Error
 }

@@ -18,6 +18,7 @@ import (
 type Emulator struct {
 	URL    string // base_url for the provider
 	APIKey string
+	emu    *icaemulator.Emulator // nil for an Emulator that only names a server
 }
 
 // EmulatorRequest is one API request the emulator received (GET /_emulator/requests).
@@ -90,7 +91,21 @@ func NewEmulator(t testing.TB, opts icaemulator.Options) *Emulator {
 		srv.Close()
 		emu.Close()
 	})
-	return &Emulator{URL: srv.URL, APIKey: opts.APIKey}
+	return &Emulator{URL: srv.URL, APIKey: opts.APIKey, emu: emu}
+}
+
+// SeedSameName adds a copy of the credential, storage configuration or project with that id under the
+// same name, as the ICA UI could make it (icaemulator.Emulator.SeedSameName), and returns the copy's id.
+func (e *Emulator) SeedSameName(t testing.TB, id string) string {
+	t.Helper()
+	if e.emu == nil {
+		t.Fatal("SeedSameName needs an emulator from NewEmulator")
+	}
+	dup, err := e.emu.SeedSameName(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dup
 }
 
 // Requests lists the API requests received so far, in arrival order.

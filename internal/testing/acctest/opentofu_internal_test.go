@@ -40,3 +40,17 @@ func TestAdaptToOpenTofu(t *testing.T) {
 		})
 	}
 }
+
+// TestProviderAddress: the CLI serves the provider where terraform-plugin-testing does, so that OpenTofu's
+// init finds it too.
+func TestProviderAddress(t *testing.T) {
+	t.Setenv("TF_ACC_PROVIDER_HOST", "")
+	t.Setenv("TF_ACC_PROVIDER_NAMESPACE", "")
+	if got := providerAddress(); got != "registry.terraform.io/hashicorp/ica" {
+		t.Errorf("default address %q", got)
+	}
+	t.Setenv("TF_ACC_PROVIDER_HOST", "registry.opentofu.org")
+	if got := providerAddress(); got != "registry.opentofu.org/hashicorp/ica" {
+		t.Errorf("OpenTofu address %q", got)
+	}
+}
