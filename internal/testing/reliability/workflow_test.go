@@ -110,6 +110,10 @@ type wfConn struct {
 	user, policy, cred string // own names; "" derives them from the bucket and folder
 	cbd                bool
 	rotation, tags     int
+	// unclaimed: recovered by import from a kill after a claim tag, before Terraform saved the state,
+	// with its user unclaimed. Like state from before claims it plans no change, and the next apply that
+	// changes it claims it (DESIGN.md, "Own only what is ours").
+	unclaimed bool
 }
 
 type workflow struct {
@@ -280,6 +284,7 @@ func (w *workflow) change(t *testing.T, i int, c *wfConn, what string, interrupt
 			c.user, c.policy = w.fresh("u"), w.fresh("p")
 		}
 	}
+	c.unclaimed = false
 	desc := fmt.Sprintf("%s %s (user %q, policy %q, credential %q)", what, c.name, c.user, c.policy, c.cred)
 	if interrupted {
 		w.interrupted(t, i, c, desc)
@@ -312,6 +317,7 @@ func (w *workflow) interrupted(t *testing.T, i int, c *wfConn, desc string) {
 	if err != nil && claimRecovery(t, w.d, w.kill, "ica_s3_connection."+c.name, out) {
 		w.log[len(w.log)-1] += ", recovered by import"
 		out, err = w.d.run("apply", "-auto-approve", "-no-color")
+		c.unclaimed = !w.kill.forwarded("iam:TagUser")
 	}
 	if err != nil {
 		t.Errorf("step %s: the re-apply after the kill failed: %v\n%s", w.log[len(w.log)-1], err, out)
@@ -348,6 +354,7 @@ func (w *workflow) replace(t *testing.T, i int, c *wfConn) {
 	t.Helper()
 	arg := "-replace=ica_s3_connection." + c.name
 	if !c.cbd {
+		c.unclaimed = false
 		w.note(i, "apply %s", arg)
 		w.apply(t, arg)
 		return
@@ -361,7 +368,7 @@ func (w *workflow) replace(t *testing.T, i int, c *wfConn) {
 // replacement goes through.
 func (w *workflow) cbdRefusedThenRetried(t *testing.T, i int, c *wfConn) {
 	t.Helper()
-	c.user = w.fresh("u")
+	c.user, c.unclaimed = w.fresh("u"), false
 	w.note(i, "rename %s's user to %s keeping policy %q with create_before_destroy: refused", c.name, c.user, c.policy)
 	w.refused(t, []string{"IAM policy", "belongs to another connection", "iam_policy_name"})
 	c.policy = w.fresh("p")
@@ -443,7 +450,7 @@ func (w *workflow) verify(t *testing.T) {
 		a := c.attrs
 		users, keys, policies = append(users, a["iam_user_name"]), append(keys, a["access_key_id"]), append(policies, a["iam_policy_name"])
 		rules, creds = append(rules, a["cors_rule_id"]), append(creds, a["credential_id"])
-		if err := w.connectionHolds(ctx, t, a); err != nil {
+		if err := w.connectionHolds(ctx, t, a, w.conn(c.Name).unclaimed); err != nil {
 			t.Errorf("after %s: %s: %v", where, c.Address, err)
 		}
 	}
@@ -476,8 +483,9 @@ func (w *workflow) verify(t *testing.T) {
 }
 
 // connectionHolds checks one connection: the only, active key of its own user, held by its ICA
-// credential; the user claimed with the state's token and its policy attached.
-func (w *workflow) connectionHolds(ctx context.Context, t *testing.T, a map[string]string) error {
+// credential; the user claimed with the state's token (none for a connection recovered unclaimed) and its
+// policy attached.
+func (w *workflow) connectionHolds(ctx context.Context, t *testing.T, a map[string]string, unclaimed bool) error {
 	user := a["iam_user_name"]
 	listed, err := w.m.IAM.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(user)})
 	if err != nil {
@@ -505,8 +513,8 @@ func (w *workflow) connectionHolds(ctx context.Context, t *testing.T, a map[stri
 			claim = aws.ToString(tag.Value)
 		}
 	}
-	if claim == "" || claim != a["claim_token"] {
-		return fmt.Errorf("its user %s carries claim %q, the state %q", user, claim, a["claim_token"])
+	if claim != a["claim_token"] || (claim == "") != unclaimed {
+		return fmt.Errorf("its user %s carries claim %q, the state %q (recovered unclaimed by import: %t)", user, claim, a["claim_token"], unclaimed)
 	}
 	attached, err := w.m.IAM.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(user)})
 	if err != nil {
@@ -516,6 +524,15 @@ func (w *workflow) connectionHolds(ctx context.Context, t *testing.T, a map[stri
 		return fmt.Errorf("its user %s has policies %+v attached, want only %s", user, attached.AttachedPolicies, a["iam_policy_arn"])
 	}
 	return nil
+}
+
+func (w *workflow) conn(name string) *wfConn {
+	for _, c := range w.conns {
+		if c.name == name {
+			return c
+		}
+	}
+	return &wfConn{}
 }
 
 func (w *workflow) corsRuleIDs(t *testing.T) []string {
