@@ -34,6 +34,8 @@ type run struct {
 	noClaim bool
 	// newUser, newPolicy: this apply created or adopted the user or policy (they need our claim).
 	newUser, newPolicy bool
+	// userUnclaimed: the user found lacks the claim the state records (see plan).
+	userUnclaimed bool
 	desiredPolicy      string
 	// userReady (when not nil) tells the CORS step whether the user is this connection's (see Apply).
 	userReady chan bool
@@ -131,6 +133,9 @@ func (r *run) plan(ctx context.Context) error {
 		}
 		if err == nil {
 			r.user = &u
+			// A user without the claim the state records (an import of a pair whose create was killed
+			// between its two claim tags): this apply's claim step stamps it.
+			r.userUnclaimed = claimKnown && spec.Token != "" && claimOf(u.Tags, spec.Token) == unclaimed
 		}
 	}
 	if !claimKnown && prior.UserARN != "" {

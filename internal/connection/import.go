@@ -119,6 +119,11 @@ func (c *Converger) importPolicy(ctx context.Context, bucket, userName string, s
 	spec.PolicyName, spec.Prefix, spec.KMSKeyARN = g.policy.Name, g.found.Prefix, g.found.KMSKeyARN
 	st.PolicyARN, st.PolicyAttached, st.PolicyVersionID = g.policy.ARN, true, g.version.ID
 	st.PolicyJSON = displayPolicy(g.version.Document)
+	if st.Token == "" {
+		// The pair's claim, from either half: a create killed between its two claim tags leaves only the
+		// policy claimed. The apply that next reads the user stamps its half (see (*run).plan).
+		st.Token = g.policy.Tags[TagClaim]
+	}
 	return nil
 }
 

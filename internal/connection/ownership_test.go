@@ -330,3 +330,29 @@ func TestImportTakesOverTheClaim(t *testing.T) {
 	}
 	assertConverged(t, w, spec, st)
 }
+
+// TestImportTakesOverAHalfClaimedPair: a create killed between its two claim tags leaves only the policy
+// claimed. The import takes that claim, and the next apply that reads the user (a change of its tags)
+// stamps the user's half.
+func TestImportTakesOverAHalfClaimedPair(t *testing.T) {
+	w := testWorld()
+	spec := withToken(testSpec("a/"), "token-lost")
+	st := mustApply(t, w.converger(), spec, State{})
+	w.mu.Lock()
+	delete(w.users[spec.UserName].tags, TagClaim)
+	w.mu.Unlock()
+	im, err := w.converger().Import(context.Background(), spec.Bucket, spec.UserName, spec.CredentialName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im.State.Token != "token-lost" {
+		t.Fatalf("import took token %q, want the policy's claim", im.State.Token)
+	}
+	changed := withToken(spec, im.State.Token)
+	changed.Tags = map[string]string{"team": "oncology"}
+	st = mustApply(t, w.converger(), changed, im.State)
+	if got := w.tagsOf(spec.UserName)[TagClaim]; got != "token-lost" || w.policyTagsOf(st.PolicyARN)[TagClaim] != "token-lost" {
+		t.Fatalf("after the change the user carries claim %q, the policy %q; want both token-lost", got, w.policyTagsOf(st.PolicyARN)[TagClaim])
+	}
+	assertConverged(t, w, changed, st)
+}

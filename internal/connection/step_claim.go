@@ -58,7 +58,7 @@ func (r *run) claim(ctx context.Context) error {
 	var userClaimed, policyClaimed bool
 	err := parallel(
 		func() error {
-			if stamped && !r.newUser {
+			if stamped && !r.newUser && !r.userUnclaimed {
 				return nil
 			}
 			err := r.c.d.IAM.TagUser(ctx, spec.UserName, claimTags(spec.Token))
