@@ -36,7 +36,7 @@ type run struct {
 	newUser, newPolicy bool
 	// userUnclaimed: the user found lacks the claim the state records (see plan).
 	userUnclaimed bool
-	desiredPolicy      string
+	desiredPolicy string
 	// userReady (when not nil) tells the CORS step whether the user is this connection's (see Apply).
 	userReady chan bool
 
