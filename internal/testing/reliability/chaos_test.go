@@ -94,6 +94,51 @@ func TestChaosInterruptedDestroy(t *testing.T) {
 	runChaos(t, chaosDestroy)
 }
 
+// TestChaosClaimWindow kills a create exactly in the window no ownership proof can close (DESIGN.md, "Own
+// only what is ours"): just before the second of the two claim tags reaches AWS (one half of the pair
+// claimed), and just after it. The re-apply must refuse, naming the import and recording nothing
+// (a half-claimed pair is never half adopted); the documented recovery (import, apply) must then converge
+// to the same end state as every other kill. The seeded runs above reach this window only by chance.
+func TestChaosClaimWindow(t *testing.T) {
+	chaosSettings(t)
+	requireAcc(t)
+	m := acctest.SharedMoto(t)
+	emu := acctest.NewEmulator(t, icaemulator.Options{AWSEndpoint: m.Endpoint, ValidationDelay: 200 * time.Millisecond})
+	calib := newChaosRun(t, m, emu)
+	calib.prepare(chaosCreate)
+	calib.d.must(chaosCreate.command()...)
+	writes := calib.kill.seen()
+	calib.finish(t, chaosCreate)
+	first := slices.IndexFunc(writes, func(w string) bool { return w == "iam:TagUser" || w == "iam:TagPolicy" }) + 1
+	if first == 0 || first == len(writes) {
+		t.Fatalf("no two claim tags among the create's writes: %v", writes)
+	}
+	// The two tags are sent in parallel: a kill just before the second is passed on leaves one half claimed.
+	for _, tc := range []struct {
+		name  string
+		at    int
+		after bool
+	}{{"before the second claim tag", first + 1, false}, {"after both claim tags", first + 1, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := newChaosRun(t, m, emu)
+			r.prepare(chaosCreate)
+			if killedAt := r.killAt(t, chaosCreate, tc.at, tc.after); killedAt == "" {
+				t.Fatalf("the create finished before write %d", tc.at)
+			}
+			out, err := r.d.run(chaosCreate.command()...)
+			if err == nil {
+				t.Fatalf("the re-apply adopted objects claimed by a token it does not know:\n%s", out)
+			}
+			if !claimRecovery(t, r.d, r.kill, "ica_s3_connection.c", out) {
+				t.Fatalf("the refusal does not name the import:\n%s", out)
+			}
+			r.d.must(chaosCreate.command()...)
+			r.finish(t, chaosCreate)
+		})
+	}
+}
+
 type chaosMode string
 
 const (
