@@ -101,14 +101,7 @@ func TestChaosInterruptedDestroy(t *testing.T) {
 // to the same end state as every other kill. The seeded runs above reach this window only by chance.
 func TestChaosClaimWindow(t *testing.T) {
 	chaosSettings(t)
-	requireAcc(t)
-	m := acctest.SharedMoto(t)
-	emu := acctest.NewEmulator(t, icaemulator.Options{AWSEndpoint: m.Endpoint, ValidationDelay: 200 * time.Millisecond})
-	calib := newChaosRun(t, m, emu)
-	calib.prepare(chaosCreate)
-	calib.d.must(chaosCreate.command()...)
-	writes := calib.kill.seen()
-	calib.finish(t, chaosCreate)
+	m, emu, writes := calibrate(t, chaosCreate)
 	first := slices.IndexFunc(writes, func(w string) bool { return w == "iam:TagUser" || w == "iam:TagPolicy" }) + 1
 	if first == 0 || first == len(writes) {
 		t.Fatalf("no two claim tags among the create's writes: %v", writes)
@@ -156,17 +149,24 @@ func (m chaosMode) command() []string {
 	return []string{"apply", "-auto-approve", "-no-color"}
 }
 
-func runChaos(t *testing.T, mode chaosMode) {
-	count, seed := chaosSettings(t)
+// calibrate starts moto and an emulator for a chaos test and runs the mode's operation once,
+// uninterrupted, returning the writes it made in order.
+func calibrate(t *testing.T, mode chaosMode) (*acctest.Moto, *acctest.Emulator, []string) {
+	t.Helper()
 	requireAcc(t)
 	m := acctest.SharedMoto(t)
 	emu := acctest.NewEmulator(t, icaemulator.Options{AWSEndpoint: m.Endpoint, ValidationDelay: 200 * time.Millisecond})
-
 	calib := newChaosRun(t, m, emu)
 	calib.prepare(mode)
 	calib.d.must(mode.command()...)
 	writes := calib.kill.seen()
 	calib.finish(t, mode)
+	return m, emu, writes
+}
+
+func runChaos(t *testing.T, mode chaosMode) {
+	count, seed := chaosSettings(t)
+	m, emu, writes := calibrate(t, mode)
 	if len(writes) == 0 {
 		t.Fatalf("an uninterrupted %s made no writes: nothing to interrupt", mode)
 	}
