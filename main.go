@@ -2,13 +2,15 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/ica-tf/terraform-provider-ica/internal/provider"
+	"github.com/ica-tf/terraform-provider-ica/internal/rpcscope"
 )
 
 // version is set by goreleaser through -ldflags "-X main.version=...".
@@ -19,10 +21,16 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/ica-tf/ica",
-		Debug:   debug,
-	})
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	// providerserver.Serve, with the framework's server wrapped so that it does not keep every request's
+	// context (internal/rpcscope).
+	framework := providerserver.NewProtocol6(provider.New(version)())
+	err := tf6server.Serve("registry.terraform.io/ica-tf/ica", func() tfprotov6.ProviderServer {
+		return rpcscope.Server(framework().(rpcscope.Downstream))
+	}, opts...)
 	if err != nil {
 		log.Fatal(err.Error())
 	}
