@@ -4,11 +4,13 @@ package main
 import (
 	"flag"
 	"log"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
+	"github.com/ica-tf/terraform-provider-ica/internal/process"
 	"github.com/ica-tf/terraform-provider-ica/internal/provider"
 	"github.com/ica-tf/terraform-provider-ica/internal/rpcscope"
 )
@@ -21,6 +23,9 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
+	if err := process.QuietUnreadLogs(os.Environ(), debug, os.Setenv); err != nil {
+		log.Fatal(err.Error())
+	}
 	var opts []tf6server.ServeOpt
 	if debug {
 		opts = append(opts, tf6server.WithManagedDebug())
