@@ -127,6 +127,7 @@ type env struct {
 	terraformVersion string
 	provider         string // the real provider binary
 	cliConfig        string // dev_overrides pointing at the launcher
+	profile          string // ICA_BENCH_PROFILE: where provider processes write heap profiles ("": none)
 }
 
 func prepare(b *testing.B) *env {
@@ -144,7 +145,16 @@ func prepare(b *testing.B) *env {
 	tmp := b.TempDir()
 	e := &env{root: root, terraform: terraform, provider: filepath.Join(tmp, "provider", "terraform-provider-ica")}
 	launcher := filepath.Join(tmp, "launcher", "terraform-provider-ica")
-	goBuild(b, root, e.provider, ".")
+	// With ICA_BENCH_PROFILE the provider is built with the heap profiler (heapprofile_bench.go): a build
+	// that measures itself, so its memory figures are not the release build's.
+	var tags []string
+	if e.profile = os.Getenv("ICA_BENCH_PROFILE"); e.profile != "" {
+		if err := os.MkdirAll(e.profile, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		tags = []string{"-tags", "benchprofile"}
+	}
+	goBuild(b, root, e.provider, ".", tags...)
 	goBuild(b, root, launcher, "./internal/testing/bench/cmd/benchlauncher")
 
 	e.cliConfig = filepath.Join(tmp, "terraformrc")
@@ -164,9 +174,9 @@ func prepare(b *testing.B) *env {
 	return e
 }
 
-func goBuild(b *testing.B, root, out, pkg string) {
+func goBuild(b *testing.B, root, out, pkg string, flags ...string) {
 	b.Helper()
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", out, pkg)...)
 	cmd.Dir = root
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("go build -o %s %s: %v\n%s", out, pkg, err, msg)
@@ -183,6 +193,7 @@ type lab struct {
 	icaProxy *awsproxy.Proxy
 	provider string // the provider "ica" block
 	chain    bool   // BenchmarkChain: a storage configuration and a project per connection
+	size     int    // connections of the lifecycle running (names the heap profiles)
 }
 
 // chainToken starts the chain's ICA names; every size has its own emulator, so they never collide.
@@ -244,6 +255,7 @@ func icaOperation(method, path string) string {
 func (l *lab) lifecycle(b *testing.B, connections, buckets int) (bench.Run, error) {
 	b.StopTimer()
 	run := bench.Run{Connections: connections, Buckets: buckets, Chain: l.chain}
+	l.size = connections
 	ctx := context.Background()
 	var bucketNames []string
 	for i := 0; i < buckets; i++ {
@@ -461,6 +473,14 @@ func (l *lab) terraform(b *testing.B, dir, name string, args []string) (bench.Op
 		"ICA_BENCH_PROVIDER="+l.env.provider,
 		"ICA_BENCH_PROC_DIR="+procDir,
 	)
+	if l.env.profile != "" {
+		kind := "connections"
+		if l.chain {
+			kind = "chain"
+		}
+		cmd.Env = append(cmd.Env, "ICA_BENCH_HEAP_PROFILE="+filepath.Join(l.env.profile, fmt.Sprintf("%s-N%d-%s", kind, l.size, name)),
+			"ICA_BENCH_HEAP_FORCE_GC="+os.Getenv("ICA_BENCH_HEAP_FORCE_GC"))
+	}
 	var output bytes.Buffer
 	cmd.Stdout = &output
 	cmd.Stderr = &output

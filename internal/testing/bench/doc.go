@@ -17,5 +17,11 @@
 // checked against the issue's budget. Results go to bench-results/<UTC timestamp>.json (directory overridable
 // with ICA_BENCH_RESULTS) and a table on stdout; cmd/benchcompare prints the differences between two results.
 //
+// ICA_BENCH_PROFILE=DIR builds the provider with -tags benchprofile (heapprofile_bench.go at the repository
+// root): every provider process then writes heap profiles, its goroutines and a memory time series into DIR,
+// named <chain|connections>-N<size>-<op>-<pid>.*; ICA_BENCH_HEAP_FORCE_GC=1 adds a collection every second.
+// Read them with go tool pprof -sample_index=inuse_space (or alloc_space) -top. Such a build measures itself:
+// compare peak memory only between runs without ICA_BENCH_PROFILE.
+//
 // Without -bench, `go test` runs only the unit tests of the result arithmetic (budget, timeline, compare).
 package bench
