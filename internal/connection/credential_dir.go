@@ -30,6 +30,15 @@ func (d *credentialDirectory) list(ctx context.Context) ([]ica.StorageCredential
 	}
 	d.mu.Unlock()
 	items, err := d.lists.Do(ctx, "list", func(ctx context.Context) ([]ica.StorageCredential, error) {
+		// A caller that found the list unloaded just before another's list finished starts a new flight:
+		// it must not list again.
+		d.mu.Lock()
+		if d.loaded {
+			items := d.items
+			d.mu.Unlock()
+			return items, nil
+		}
+		d.mu.Unlock()
 		items, err := d.ica.ListStorageCredentials(ctx)
 		if err != nil {
 			return nil, err

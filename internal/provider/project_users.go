@@ -10,7 +10,7 @@ import (
 // on those storage configurations (", and the projects ... lose their storage"), or "" when there are
 // none or ICA cannot say. One project list, only when some configuration uses the connection.
 func projectsOnConfigurations(ctx context.Context, data *ProviderData, configIDs map[string]bool) string {
-	projects, err := data.ICA.ListProjects(ctx, "", false)
+	projects, err := data.projects(ctx)
 	if err != nil {
 		return ""
 	}

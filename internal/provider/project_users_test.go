@@ -59,6 +59,11 @@ func TestProjectsOnConfigurations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One list per provider instance: the destroy plans of N connections share it.
+	if got := projectsOnConfigurations(ctx, data, map[string]bool{cfg.ID: true}); got != "" {
+		t.Errorf("the provider instance listed the projects again: %q", got)
+	}
+	data = &ProviderData{ICA: client}
 	got := projectsOnConfigurations(ctx, data, map[string]bool{cfg.ID: true})
 	if !strings.Contains(got, `"On the bucket" (`+on.ID+`)`) || strings.Contains(got, own.ID) {
 		t.Errorf("warning part = %q, want the project on the configuration only", got)

@@ -26,6 +26,8 @@ type ProviderData struct {
 	// configList shares one ICA storage configuration list between the destroy plans of all
 	// connections (a destroy of N connections lists once, not N times).
 	configList sharedList[ica.StorageConfigurationWithDetails]
+	// projectList does the same for the projects those warnings name.
+	projectList sharedList[ica.Project]
 }
 
 func newProviderData(client *ica.Client, aws *awsapi.Clients) *ProviderData {
@@ -49,6 +51,11 @@ func newProviderData(client *ica.Client, aws *awsapi.Clients) *ProviderData {
 // storageConfigurations lists ICA's storage configurations once per provider instance.
 func (d *ProviderData) storageConfigurations(ctx context.Context) ([]ica.StorageConfigurationWithDetails, error) {
 	return d.configList.get(ctx, d.ICA.ListStorageConfigurations)
+}
+
+// projects lists ICA's visible projects once per provider instance, for the connections' destroy warnings.
+func (d *ProviderData) projects(ctx context.Context) ([]ica.Project, error) {
+	return d.projectList.get(ctx, func(ctx context.Context) ([]ica.Project, error) { return d.ICA.ListProjects(ctx, "", false) })
 }
 
 // sharedList keeps the first successful result of a list call for every later caller. Only a success
