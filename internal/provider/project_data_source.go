@@ -20,6 +20,7 @@ func NewProjectDataSource() datasource.DataSource { return &projectDataSource{} 
 
 type projectDataSource struct{ data *ProviderData }
 
+// projectLookup is a project's attributes, shared by the data source and the resource (projectModel).
 type projectLookup struct {
 	ID                     types.String `tfsdk:"id"`
 	Name                   types.String `tfsdk:"name"`
@@ -134,17 +135,13 @@ func (d *projectDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		}
 		return
 	}
-	m := projectModel{UserTags: types.SetNull(types.StringType), TechnicalTags: types.SetNull(types.StringType), Subfolder: types.StringNull()}
+	m := projectModel{projectLookup: projectLookup{UserTags: types.SetNull(types.StringType), TechnicalTags: types.SetNull(types.StringType), Subfolder: types.StringNull()}}
 	if p.StorageConfigurationID() != "" {
 		if sub, ok, err := d.data.ICA.ProjectSubfolder(ctx, p.ID); err == nil && ok {
 			m.Subfolder = types.StringValue(sub)
 		}
 	}
 	applyProject(ctx, &m, *p, &resp.Diagnostics)
-	out := projectLookup{ID: m.ID, Name: m.Name, RegionID: m.RegionID, StorageBundleID: m.StorageBundleID, BillingMode: m.BillingMode,
-		DataSharingEnabled: m.DataSharingEnabled, ShortDescription: m.ShortDescription, Information: m.Information,
-		UserTags: m.UserTags, TechnicalTags: m.TechnicalTags, AnalysisPriority: m.AnalysisPriority, MetadataModelID: m.MetadataModelID,
-		StorageConfigurationID: m.StorageConfigurationID, Subfolder: m.Subfolder, URN: m.URN, Active: m.Active, OwnerID: m.OwnerID,
-		TenantID: m.TenantID, TimeCreated: m.TimeCreated, TimeModified: m.TimeModified}
+	out := m.projectLookup
 	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
 }

@@ -40,10 +40,10 @@ func (l *projectList) List(ctx context.Context, req list.ListRequest, resp *list
 // listedProject is the state of a listed project, as an import followed by a refresh makes it, except
 // the subfolder (only an undocumented per-project call may say it).
 func listedProject(ctx context.Context, p *ica.Project, diags *diag.Diagnostics) *projectModel {
-	m := &projectModel{
+	m := &projectModel{projectLookup: projectLookup{
 		StorageBundleID: types.StringNull(), UserTags: types.SetNull(types.StringType), TechnicalTags: types.SetNull(types.StringType),
 		StorageConfigurationID: types.StringNull(), Subfolder: types.StringNull(), MetadataModelID: types.StringNull(),
-	}
+	}}
 	m.Timeouts.Object = nullTimeouts(ctx, projectSchema(ctx))
 	applyProject(ctx, m, *p, diags)
 	return m

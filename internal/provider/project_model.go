@@ -14,29 +14,11 @@ import (
 	"github.com/ica-tf/terraform-provider-ica/internal/naming"
 )
 
-// projectModel is ica_project's state and plan.
+// projectModel is ica_project's state and plan: the attributes the ica_project data source also has
+// (projectLookup), and the timeouts.
 type projectModel struct {
-	ID                     types.String   `tfsdk:"id"`
-	Name                   types.String   `tfsdk:"name"`
-	RegionID               types.String   `tfsdk:"region_id"`
-	StorageBundleID        types.String   `tfsdk:"storage_bundle_id"`
-	BillingMode            types.String   `tfsdk:"billing_mode"`
-	DataSharingEnabled     types.Bool     `tfsdk:"data_sharing_enabled"`
-	ShortDescription       types.String   `tfsdk:"short_description"`
-	Information            types.String   `tfsdk:"information"`
-	UserTags               types.Set      `tfsdk:"user_tags"`
-	TechnicalTags          types.Set      `tfsdk:"technical_tags"`
-	AnalysisPriority       types.String   `tfsdk:"analysis_priority"`
-	MetadataModelID        types.String   `tfsdk:"metadata_model_id"`
-	StorageConfigurationID types.String   `tfsdk:"storage_configuration_id"`
-	Subfolder              types.String   `tfsdk:"storage_configuration_subfolder"`
-	URN                    types.String   `tfsdk:"urn"`
-	Active                 types.Bool     `tfsdk:"active"`
-	OwnerID                types.String   `tfsdk:"owner_id"`
-	TenantID               types.String   `tfsdk:"tenant_id"`
-	TimeCreated            types.String   `tfsdk:"time_created"`
-	TimeModified           types.String   `tfsdk:"time_modified"`
-	Timeouts               timeouts.Value `tfsdk:"timeouts"`
+	projectLookup
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 // projectSpec is what the configuration asks of a project, in ICA's terms.

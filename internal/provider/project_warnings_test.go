@@ -14,13 +14,13 @@ import (
 
 func projectStateModel() projectModel {
 	s := types.StringValue
-	return projectModel{
+	return projectModel{projectLookup: projectLookup{
 		ID: s("5b7a1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"), Name: s("Sequencing runs"), RegionID: s("r"), StorageBundleID: s("b"),
 		BillingMode: s("PROJECT"), DataSharingEnabled: types.BoolValue(false), ShortDescription: types.StringNull(),
 		Information: types.StringNull(), UserTags: types.SetNull(types.StringType), TechnicalTags: types.SetNull(types.StringType),
 		AnalysisPriority: s("MEDIUM"), MetadataModelID: types.StringNull(), StorageConfigurationID: types.StringNull(),
 		Subfolder: types.StringNull(), URN: s("urn"), Active: types.BoolValue(true), OwnerID: s("o"), TenantID: s("t"),
-		TimeCreated: s("2026-01-01T00:00:00Z"), TimeModified: s("2026-01-01T00:00:00Z"),
+		TimeCreated: s("2026-01-01T00:00:00Z"), TimeModified: s("2026-01-01T00:00:00Z")},
 		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
 			"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
 		})},
